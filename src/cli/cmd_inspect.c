@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "cli/commands.h"
 #include "engine/iso/blksrc.h"
 #include "engine/iso/inspect.h"
+#include "engine/iso/isotree.h"
 #include "platform/error.h"
 #include "platform/banned.h"
 
@@ -36,6 +38,7 @@ enum {
 
 static const char usage[] =
 "usage: discvault inspect [--json | --xml] [-o FILE] [--offset N] IMAGE|DEVICE\n"
+"       discvault inspect --list [--names=auto|rockridge|joliet|iso] IMAGE|DEVICE\n"
 "\n"
 "Report the structure of a disc image or device (ISO 9660 with Joliet and\n"
 "El Torito, High Sierra, UDF, HFS, HFS+, MFS, Apple partition map) and\n"
@@ -47,6 +50,10 @@ static const char usage[] =
 "  -o, --output FILE  write the report to FILE instead of standard output\n"
 "  --offset N     the image starts at sector N of the disc (a later\n"
 "                 session); N is subtracted from the volume space size\n"
+"  --list         list the ISO 9660 file tree instead (mode, links,\n"
+"                 size, modification time UTC, path), read without mounting\n"
+"  --names=NS     the namespace to list: auto (Rock Ridge, else Joliet,\n"
+"                 else ISO 9660; the default), rockridge, joliet or iso\n"
 "  -h, --help     show this help\n"
 "\n"
 "Exit status:\n"
@@ -54,7 +61,8 @@ static const char usage[] =
 "  1  failure: bad arguments, the source or the output cannot be\n"
 "     read or written\n"
 "  2  the size differs from the expected size (truncated, or padded)\n"
-"  3  no known file system was found\n";
+"  3  no known file system was found\n"
+"With --list: 0 when the tree was read, 1 otherwise.\n";
 
 static void fs_list(const struct inspect_report *rep, char *buf, size_t size)
 {
@@ -119,6 +127,59 @@ static int write_human(FILE *fp, const struct inspect_report *rep,
 	else
 		fprintf(fp, "result:           larger than expected\n");
 	return 0;
+}
+
+static void mode_str(uint32_t mode, char *b)
+{
+	static const char rwx[] = "rwxrwxrwx";
+	int i;
+
+	b[0] = S_ISDIR(mode) ? 'd' : S_ISLNK(mode) ? 'l' : '-';
+	for (i = 0; i < 9; i++)
+		b[1 + i] = mode & (1u << (8 - i)) ? rwx[i] : '-';
+	b[10] = '\0';
+}
+
+static int list_tree(FILE *fp, const char *path, enum isotree_names names)
+{
+	struct dv_error err = DV_ERROR_INIT;
+	struct blksrc src = BLKSRC_INIT;
+	struct isotree tree;
+	size_t i;
+	int rc = 0;
+
+	if (blksrc_open_path(&src, path, &err) < 0) {
+		fprintf(stderr, "discvault: %s\n", err.msg);
+		return EXIT_INSPECT_FAIL;
+	}
+	if (isotree_read(&src, 0, names, &tree, &err) < 0) {
+		fprintf(stderr, "discvault: cannot read the file tree of '%s': %s\n",
+			path, err.msg);
+		rc = EXIT_INSPECT_FAIL;
+		goto out;
+	}
+	fprintf(fp, "# names: %s\n", isotree_names_str(tree.names));
+	for (i = 0; i < tree.n; i++) {
+		const struct isotree_entry *e = &tree.entries[i];
+		time_t t = (time_t)e->mtime;
+		char m[11], when[32];
+		struct tm tm;
+
+		mode_str(e->mode, m);
+		if (!gmtime_r(&t, &tm) ||
+		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+			snprintf(when, sizeof(when), "?");
+		fprintf(fp, "%s %3u %12" PRIu64 " %s %s%s%s\n", m, e->nlink,
+			e->size, when, e->path, e->link_target ? " -> " : "",
+			e->link_target ? e->link_target : "");
+	}
+	if (tree.skipped)
+		fprintf(stderr, "discvault: %u malformed or capped directory records skipped\n",
+			tree.skipped);
+out:
+	isotree_release(&tree);
+	blksrc_close(&src);
+	return rc;
 }
 
 /* Write text to path through path.tmp, fsync, rename. */
@@ -208,6 +269,8 @@ int cmd_inspect(int argc, char **argv)
 		{ "xml", no_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "offset", required_argument, NULL, 'O' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "names", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -218,7 +281,8 @@ int cmd_inspect(int argc, char **argv)
 	const char *outpath = NULL, *path, *base;
 	char abspath[PATH_MAX];
 	unsigned long long offset = 0;
-	int format = 'h', c, rc, ran;
+	int format = 'h', c, rc, ran, list = 0;
+	enum isotree_names names = ISOTREE_NAMES_AUTO;
 	struct stat st;
 	char *text;
 
@@ -232,6 +296,24 @@ int cmd_inspect(int argc, char **argv)
 			break;
 		case 'o':
 			outpath = optarg;
+			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'N':
+			if (strcmp(optarg, "auto") == 0)
+				names = ISOTREE_NAMES_AUTO;
+			else if (strcmp(optarg, "rockridge") == 0)
+				names = ISOTREE_NAMES_ROCKRIDGE;
+			else if (strcmp(optarg, "joliet") == 0)
+				names = ISOTREE_NAMES_JOLIET;
+			else if (strcmp(optarg, "iso") == 0)
+				names = ISOTREE_NAMES_ISO;
+			else {
+				fprintf(stderr, "discvault: inspect: invalid --names '%s'\n",
+					optarg);
+				return EXIT_INSPECT_FAIL;
+			}
 			break;
 		case 'O': {
 			char *end;
@@ -262,6 +344,15 @@ int cmd_inspect(int argc, char **argv)
 		return EXIT_INSPECT_FAIL;
 	}
 	path = argv[optind];
+	if (list) {
+		rc = list_tree(stdout, path, names);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "discvault: cannot write the listing: %s\n",
+				strerror(errno));
+			rc = EXIT_INSPECT_FAIL;
+		}
+		return rc;
+	}
 	if (blksrc_open_path(&src, path, &err) < 0) {
 		fprintf(stderr, "discvault: %s\n", err.msg);
 		return EXIT_INSPECT_FAIL;
