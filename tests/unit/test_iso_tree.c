@@ -51,7 +51,7 @@ static unsigned char *build(int rr)
 	unsigned char *img = calloc(NSEC, S), *pvd = img + 16 * S;
 	unsigned char *root = img + 20 * S, *sub = img + 21 * S;
 	unsigned char sp[7] = { 'S', 'P', 7, 1, 0xbe, 0xef, 0 };
-	unsigned char su[128];
+	unsigned char su[128] = { 0 };
 	size_t pos = 0, n;
 
 	pvd[0] = 1; memcpy(pvd + 1, "CD001", 5); pvd[6] = 1;
