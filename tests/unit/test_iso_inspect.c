@@ -221,6 +221,24 @@ static void udf_tag(unsigned char *p, unsigned id, uint32_t loc)
 	p[4] = sum & 0xff;
 }
 
+/* A memory source whose last sectors cannot be read (TAO run-out). */
+struct tailfail {
+	const unsigned char *data;
+	uint64_t bad_from;
+};
+
+static int tailfail_read(void *ctx, uint64_t off, void *buf, size_t len,
+			 struct dv_error *err)
+{
+	struct tailfail *t = ctx;
+
+	if (off + len > t->bad_from)
+		return dv_error_set(err, DV_ERR_FAIL, "medium error at %llu",
+				    (unsigned long long)off);
+	memcpy(buf, t->data + off, len);
+	return 0;
+}
+
 static void test_udf(void)
 {
 	size_t nsec = 600, len = nsec * S;
@@ -261,6 +279,18 @@ static void test_udf(void)
 	f = field(&r, "logicalVolumeIntegrityDescriptor", "timeStamp");
 	TAP_OK(f && f->text && strcmp(f->text, "2026/11/24, 00:00:00") == 0);
 	inspect_report_release(&r);
+
+	/* unreadable last two sectors: the N-1 anchor is just not found */
+	{
+		struct tailfail tf = { img, (nsec - 2) * S };
+		struct blksrc src = { tailfail_read, NULL, len, &tf };
+		struct dv_error err = DV_ERROR_INIT;
+
+		TAP_OK(inspect_run(&src, 0, &r, &err) == 0);
+		TAP_OK(r.success && r.udf_avdp_256 && !r.udf_avdp_last);
+		TAP_EQ_U64(r.size_expected, (300 + 290) * S);
+		inspect_report_release(&r);
+	}
 
 	/* without the LVID's LVD nothing gives a size (isolyzer needs both) */
 	memset(img + 33 * S, 0, S);

@@ -47,6 +47,24 @@ static int64_t rd(struct ictx *c, uint64_t off, void *buf, size_t len)
 	return n;
 }
 
+/* For the structures isolyzer does not read (anchors near the end, the
+ * boot catalog): a read error there, as in the unreadable run-out
+ * sectors of a TAO disc, only means "not found". */
+static int64_t rd_soft(struct ictx *c, uint64_t off, void *buf, size_t len)
+{
+	struct dv_error scratch = DV_ERROR_INIT;
+	int64_t n;
+
+	if (c->ioerr) {
+		memset(buf, 0, len);
+		return -1;
+	}
+	n = blksrc_read_clamped(c->src, off, buf, len, &scratch);
+	if (n < 0)
+		memset(buf, 0, len);
+	return n;
+}
+
 static struct insp_fs *add_fs(struct inspect_report *rep, const char *type)
 {
 	struct insp_fs *fs;
@@ -192,7 +210,7 @@ static void parse_eltorito(struct ictx *c, struct insp_fs *fs,
 		return;
 	insp_add_text(s, "bootSystemIdentifier", b + 7, 32);
 	insp_add_uint(s, "bootCatalogLocation", catlba);
-	if (rd(c, (uint64_t)catlba * SECTOR, cat, sizeof(cat)) < 32) {
+	if (rd_soft(c, (uint64_t)catlba * SECTOR, cat, sizeof(cat)) < 32) {
 		insp_add_bool(s, "bootCatalogReadable", 0);
 		return;
 	}
@@ -333,7 +351,7 @@ static int check_avdp(struct ictx *c, struct insp_fs *fs, uint64_t lba,
 	struct insp_struct *s;
 	int ok;
 
-	if (lba > UINT64_MAX / SECTOR || rd(c, lba * SECTOR, b, sizeof(b)) < 32)
+	if (lba > UINT64_MAX / SECTOR || rd_soft(c, lba * SECTOR, b, sizeof(b)) < 32)
 		return 0;
 	ok = get_le16(b) == 2 && udf_tag_checksum_ok(b) &&
 	     get_le32(b + 12) == (uint32_t)lba;
