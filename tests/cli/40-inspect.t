@@ -1,6 +1,7 @@
 #!/bin/bash
 # discvault inspect: structure and size check on images made here by
-# genisoimage (ISO, Joliet, HFS hybrid, UDF), xorriso and mkudffs, and on
+# genisoimage (ISO, Joliet, HFS hybrid, UDF), xorriso, mkudffs and hformat
+# (Debian packages genisoimage, xorriso, udftools, hfsutils), and on
 # truncated, padded and foreign copies; exit codes; output formats.
 . "$(dirname "$0")/lib.sh"
 
@@ -101,6 +102,21 @@ if command -v mkudffs >/dev/null; then
 	like "$(cat "$T/udf.json")" '"position": "N-1"' "mkudffs: anchor at N-1 found"
 else
 	diag "mkudffs not installed (udftools)"
+fi
+
+# --- a bare HFS volume (hfsutils) ---
+if command -v hformat >/dev/null; then
+	head -c 1474560 /dev/zero >"$T/hfs.img"
+	HOME=$T hformat -l HFSVOL "$T/hfs.img" >/dev/null 2>&1
+	ok_rc 2 "hformat HFS: larger than the MDB's allocation blocks" $DV inspect --xml "$T/hfs.img"
+	cp "$T/out" "$T/hfs.xml"
+	like "$(cat "$T/hfs.xml")" '<fileSystem TYPE="HFS">' "hformat HFS: HFS found"
+	is "$(xml_val "$T/hfs.xml" volumeName)" "HFSVOL" "hformat HFS: volume name"
+	exp=$(( $(xml_val "$T/hfs.xml" blockSize) * $(xml_val "$T/hfs.xml" blockCount) ))
+	is "$(xml_val "$T/hfs.xml" sizeExpected)" "$exp" "hformat HFS: expected = MDB blocks x size"
+	is "$(xml_val "$T/hfs.xml" sizeDifference)" "$(( 1474560 - exp ))" "hformat HFS: difference"
+else
+	diag "hformat not installed (hfsutils)"
 fi
 
 # --- truncated and padded copies ---
