@@ -174,9 +174,16 @@ static char *relative_name(const char *dir_real, const char *path,
 	return name;
 }
 
+/* File IDs sort as little-endian 128-bit integers (par2cmdline compares
+ * from the last byte), which orders the main packet and the input blocks. */
 static int id_cmp(const void *a, const void *b)
 {
-	return memcmp(((const struct cfile *)a)->id, ((const struct cfile *)b)->id, 16);
+	const uint8_t *x = ((const struct cfile *)a)->id, *y = ((const struct cfile *)b)->id;
+
+	for (int i = 15; i >= 0; i--)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
 }
 
 static int open_inputs(struct creator *c, const char *par2_path,
