@@ -54,6 +54,17 @@ if command -v python3 >/dev/null; then
 	ok $? "json: valid JSON"
 fi
 
+# --- El Torito ---
+head -c 2048 /dev/zero >"$T/src/boot.img"
+genisoimage -quiet -b boot.img -no-emul-boot -boot-load-size 4 -o "$T/boot.iso" "$T/src" 2>/dev/null
+rm "$T/src/boot.img"
+ok_run "El Torito: size as expected" $DV inspect "$T/boot.iso"
+like "$(cat "$T/out")" "el torito: +yes" "El Torito: boot record found"
+ok_run "El Torito: --json" $DV inspect --json "$T/boot.iso"
+like "$(cat "$T/out")" '"validationEntryValid": true' "El Torito: valid boot catalog"
+like "$(cat "$T/out")" '"defaultEntryBootable": true' "El Torito: bootable default entry"
+like "$(cat "$T/out")" '"defaultEntrySectorCount": 4' "El Torito: load size"
+
 # --- HFS hybrid ---
 if genisoimage -quiet -hfs -o "$T/hfs.iso" "$T/src" 2>/dev/null; then
 	ok_run "HFS hybrid: size as expected" $DV inspect --xml "$T/hfs.iso"

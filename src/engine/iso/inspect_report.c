@@ -365,6 +365,13 @@ static void xml_bool(struct sbuf *b, int depth, const char *name, int v)
 	xml_text(b, depth, name, v ? "True" : "False");
 }
 
+/* File names may hold any bytes: valid UTF-8 without control characters
+ * for XML and JSON, as isolyzer cleans them. NULL on out-of-memory. */
+static char *clean_or_empty(const char *s)
+{
+	return insp_text_clean((const unsigned char *)(s ? s : ""), s ? strlen(s) : 0);
+}
+
 /* time.ctime() of Python: "Thu Jan 12 13:01:00 2017", local time. */
 static void ctime_str(int64_t t, char *buf, size_t size)
 {
@@ -401,7 +408,7 @@ char *inspect_report_xml(const struct inspect_report *rep,
 			 const char *tool, const char *version)
 {
 	struct sbuf b = { NULL, 0, 0, 0 };
-	char tmp[64];
+	char tmp[64], *name, *path;
 	size_t i, j;
 	int any;
 
@@ -420,8 +427,12 @@ char *inspect_report_xml(const struct inspect_report *rep,
 	sb_puts(&b, "<image>\n");
 	xml_indent(&b, 2);
 	sb_puts(&b, "<fileInfo>\n");
-	xml_text(&b, 3, "fileName", fi->name);
-	xml_text(&b, 3, "filePath", fi->path);
+	name = clean_or_empty(fi->name);
+	path = clean_or_empty(fi->path);
+	xml_text(&b, 3, "fileName", name);
+	xml_text(&b, 3, "filePath", path);
+	free(name);
+	free(path);
 	xml_u64(&b, 3, "fileSizeInBytes", fi->size);
 	ctime_str(fi->have_mtime ? fi->mtime : 0, tmp, sizeof(tmp));
 	xml_text(&b, 3, "fileLastModified", tmp);
@@ -520,7 +531,7 @@ json_t *inspect_report_json(const struct inspect_report *rep,
 	json_t *root = json_object(), *ti = json_object(), *img = json_object();
 	json_t *fin = json_object(), *st = json_object(), *tests = json_object();
 	json_t *fss = json_array();
-	char tmp[64];
+	char tmp[64], *name, *path;
 	size_t i, j;
 
 	if (!root || !ti || !img || !fin || !st || !tests || !fss)
@@ -529,8 +540,12 @@ json_t *inspect_report_json(const struct inspect_report *rep,
 	jset(ti, "toolVersion", json_string(version));
 	jset(root, "toolInfo", ti);
 	ti = NULL;
-	jset(fin, "fileName", json_string(fi->name ? fi->name : ""));
-	jset(fin, "filePath", json_string(fi->path ? fi->path : ""));
+	name = clean_or_empty(fi->name);
+	path = clean_or_empty(fi->path);
+	jset(fin, "fileName", json_string(name ? name : ""));
+	jset(fin, "filePath", json_string(path ? path : ""));
+	free(name);
+	free(path);
 	jset(fin, "fileSizeInBytes", json_integer((json_int_t)fi->size));
 	if (fi->have_mtime) {
 		time_t t = (time_t)fi->mtime;
