@@ -28,6 +28,13 @@ like "$L" "^l.* /sub/link -> \\.\\./a\\.txt" "Rock Ridge: symlink target"
 like "$L" " /Mixed Case Dir/a rather long file name.text" "Rock Ridge: long mixed-case names with spaces"
 is "$(printf '%s\n' "$L" | grep -c ' /')" "8" "Rock Ridge: 8 entries"
 
+# --- Rock Ridge: directories deeper than 8 levels are relocated (CL/RE) ---
+mkdir -p "$T/deep/1/2/3/4/5/6/7/8/9/10"
+echo deep >"$T/deep/1/2/3/4/5/6/7/8/9/10/f.txt"
+genisoimage -quiet -R -o "$T/deep.iso" "$T/deep" 2>/dev/null
+ok_run "deep tree: list" $DV inspect --list "$T/deep.iso"
+like "$(cat "$T/out")" " 5 .* /1/2/3/4/5/6/7/8/9/10/f.txt$" "deep tree: relocated directory at its real place"
+
 # --- Joliet ---
 ok_run "Joliet: list" $DV inspect --list --names=joliet "$T/rr.iso"
 L=$(cat "$T/out")
