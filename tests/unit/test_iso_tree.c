@@ -202,6 +202,60 @@ static void test_rockridge(void)
 	free(img);
 }
 
+/* The sector-reader source (how a drive plugs in) gives the same tree
+ * and bytes as the memory source, unaligned reads included. */
+struct secsrc {
+	const unsigned char *img;
+	unsigned calls, closed;
+	uint64_t max_lba_end;
+};
+
+static int sec_read(void *ctx, uint64_t lba, uint32_t count, void *buf,
+		    struct dv_error *err)
+{
+	struct secsrc *s = ctx;
+
+	s->calls++;
+	if (lba + count > s->max_lba_end)
+		s->max_lba_end = lba + count;
+	if (count == 0 || count > 32)
+		return dv_error_set(err, DV_ERR_FAIL, "bad count %u", count);
+	memcpy(buf, s->img + lba * S, (size_t)count * S);
+	return 0;
+}
+
+static void sec_close(void *ctx)
+{
+	((struct secsrc *)ctx)->closed = 1;
+}
+
+static void test_sector_source(void)
+{
+	unsigned char *img = build(1), buf[4196], a[300], b[300];
+	struct secsrc ss = { img, 0, 0, 0 };
+	struct blksrc src, mem;
+	struct dv_error err = DV_ERROR_INIT;
+	struct isotree t;
+	const struct isotree_entry *e;
+
+	TAP_OK(blksrc_init_sectors(&src, sec_read, sec_close, NSEC, &ss, &err) == 0);
+	TAP_EQ_U64(src.size, NSEC * S);
+	TAP_OK(isotree_read(&src, 0, ISOTREE_NAMES_AUTO, &t, &err) == 0);
+	e = isotree_find(&t, "/BIG.BIN");
+	TAP_OK(e && isotree_read_file(&src, e, 0, buf, sizeof(buf), &err) == 4196);
+	TAP_OK(buf[4096] == 0xa0 && buf[100] == (unsigned char)(100 * 7));
+	isotree_release(&t);
+	blksrc_init_mem(&mem, img, NSEC * S);
+	TAP_OK(blksrc_read_clamped(&src, 2040, a, sizeof(a), &err) == 300);
+	TAP_OK(blksrc_read_clamped(&mem, 2040, b, sizeof(b), &err) == 300);
+	TAP_OK(memcmp(a, b, sizeof(a)) == 0);
+	TAP_OK(blksrc_read_clamped(&src, NSEC * S - 100, a, sizeof(a), &err) == 100);
+	TAP_OK(ss.max_lba_end <= NSEC);
+	blksrc_close(&src);
+	TAP_OK(ss.closed);
+	free(img);
+}
+
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint32_t rnd(void)
 {
@@ -249,6 +303,7 @@ int main(void)
 	tap_plan_lazy();
 	test_plain();
 	test_rockridge();
+	test_sector_source();
 	test_mutated();
 	return tap_done();
 }

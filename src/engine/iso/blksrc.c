@@ -130,6 +130,91 @@ void blksrc_init_mem(struct blksrc *src, const void *data, size_t len)
 	src->ctx = (void *)(uintptr_t)data;
 }
 
+#define SEC 2048u
+#define CACHE_SECTORS 32u
+
+struct sector_ctx {
+	blksrc_sector_fn read_sectors;
+	void (*close_ctx)(void *ctx);
+	void *ctx;
+	uint64_t nsectors;
+	uint64_t cache_lba;		/* first sector in the cache */
+	uint32_t cache_count;		/* 0: empty */
+	unsigned char cache[CACHE_SECTORS * SEC];
+};
+
+static int sector_read(void *vctx, uint64_t off, void *buf, size_t len,
+		       struct dv_error *err)
+{
+	struct sector_ctx *s = vctx;
+	unsigned char *out = buf;
+
+	while (len > 0) {
+		uint64_t lba = off / SEC;
+		size_t in, n;
+
+		if (!s->cache_count || lba < s->cache_lba ||
+		    lba >= s->cache_lba + s->cache_count) {
+			uint64_t left = s->nsectors - lba;
+			uint32_t count = left < CACHE_SECTORS ? (uint32_t)left : CACHE_SECTORS;
+
+			s->cache_count = 0;
+			/* On an error, retry the one sector needed: a bad
+			 * sector nearby must not hide a good one. */
+			if (s->read_sectors(s->ctx, lba, count, s->cache, err) < 0) {
+				if (count == 1)
+					return -1;
+				count = 1;
+				if (s->read_sectors(s->ctx, lba, 1, s->cache, err) < 0)
+					return -1;
+			}
+			s->cache_lba = lba;
+			s->cache_count = count;
+		}
+		in = (size_t)(off - s->cache_lba * SEC);
+		n = (size_t)s->cache_count * SEC - in;
+		if (n > len)
+			n = len;
+		memcpy(out, s->cache + in, n);
+		out += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static void sector_close(void *vctx)
+{
+	struct sector_ctx *s = vctx;
+
+	if (s->close_ctx)
+		s->close_ctx(s->ctx);
+	free(s);
+}
+
+int blksrc_init_sectors(struct blksrc *src, blksrc_sector_fn read_sectors,
+			void (*close_ctx)(void *ctx), uint64_t nsectors,
+			void *ctx, struct dv_error *err)
+{
+	struct sector_ctx *s;
+
+	*src = (struct blksrc)BLKSRC_INIT;
+	if (nsectors > UINT64_MAX / SEC)
+		return dv_error_set(err, DV_ERR_USAGE, "source too large");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return dv_error_errno(err, ENOMEM, "cannot set up a sector source");
+	s->read_sectors = read_sectors;
+	s->close_ctx = close_ctx;
+	s->ctx = ctx;
+	s->nsectors = nsectors;
+	src->read = sector_read;
+	src->close = sector_close;
+	src->size = nsectors * SEC;
+	src->ctx = s;
+	return 0;
+}
+
 void blksrc_close(struct blksrc *src)
 {
 	if (src->close && src->ctx)

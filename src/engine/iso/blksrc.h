@@ -35,6 +35,18 @@ int blksrc_open_path(struct blksrc *src, const char *path,
  * but blksrc_close() is harmless. */
 void blksrc_init_mem(struct blksrc *src, const void *data, size_t len);
 
+/* A source over a reader of whole 2048-byte sectors (a drive: libburn's
+ * burn_read_data, the simulated drive). read_sectors must fill
+ * count * 2048 bytes at buf with sectors lba.. or return -1 with err
+ * filled; it is called with lba + count <= nsectors and count <= 32.
+ * Unaligned reads are served through a 64 KiB cache. close_ctx (may be
+ * NULL) is called on ctx by blksrc_close(). */
+typedef int (*blksrc_sector_fn)(void *ctx, uint64_t lba, uint32_t count,
+				void *buf, struct dv_error *err);
+int blksrc_init_sectors(struct blksrc *src, blksrc_sector_fn read_sectors,
+			void (*close_ctx)(void *ctx), uint64_t nsectors,
+			void *ctx, struct dv_error *err);
+
 /* Close and reset to BLKSRC_INIT. Accepts a source never opened. */
 void blksrc_close(struct blksrc *src);
 
