@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "cli/commands.h"
+#include "engine/drive/drive.h"
 #include "engine/iso/blksrc.h"
 #include "engine/iso/inspect.h"
 #include "engine/iso/isotree.h"
@@ -37,8 +38,8 @@ enum {
 };
 
 static const char usage[] =
-"usage: discvault inspect [--json | --xml] [-o FILE] [--offset N] IMAGE|DEVICE\n"
-"       discvault inspect --list [--names=auto|rockridge|joliet|iso] IMAGE|DEVICE\n"
+"usage: discvault inspect [--json | --xml] [-o FILE] [--offset N] IMAGE|DEVICE|sim:DIR\n"
+"       discvault inspect --list [--names=auto|rockridge|joliet|iso] IMAGE|DEVICE|sim:DIR\n"
 "\n"
 "Report the structure of a disc image or device (ISO 9660 with Joliet and\n"
 "El Torito, High Sierra, UDF, HFS, HFS+, MFS, Apple partition map) and\n"
@@ -63,6 +64,55 @@ static const char usage[] =
 "  2  the size differs from the expected size (truncated, or padded)\n"
 "  3  no known file system was found\n"
 "With --list: 0 when the tree was read, 1 otherwise.\n";
+
+/* A simulated (sim:DIR) or macOS (mac:diskN) drive as a block source,
+ * read in whole sectors through the drive layer. Block devices and image
+ * files are read directly (blksrc_open_path). */
+static int drive_sectors(void *ctx, uint64_t lba, uint32_t count, void *buf,
+			 struct dv_error *err)
+{
+	size_t got = 0;
+
+	return drive_read(ctx, lba * 2048, buf, (size_t)count * 2048, &got, err) < 0 ?
+	       -1 : 0;
+}
+
+static void drive_ctx_close(void *ctx)
+{
+	drive_close(ctx);
+}
+
+static int is_drive_address(const char *path)
+{
+	return strncmp(path, "sim:", 4) == 0 || strncmp(path, "mac:", 4) == 0;
+}
+
+static int open_source(struct blksrc *src, const char *path,
+		       struct dv_error *err)
+{
+	struct drive_info info;
+	struct drive *d;
+
+	if (!is_drive_address(path))
+		return blksrc_open_path(src, path, err);
+	if (drive_open(&d, path, err) < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (drive_status(d, &info, err) < 0) {
+		drive_close(d);
+		return -1;
+	}
+	if (info.state == DISC_EMPTY || info.readable == 0) {
+		drive_close(d);
+		return dv_error_set(err, DV_ERR_NOTFOUND, "no readable disc in '%s'", path);
+	}
+	if (blksrc_init_sectors(src, drive_sectors, drive_ctx_close,
+				info.readable / 2048, d, err) < 0) {
+		drive_close(d);
+		return -1;
+	}
+	return 0;
+}
 
 static void fs_list(const struct inspect_report *rep, char *buf, size_t size)
 {
@@ -148,7 +198,7 @@ static int list_tree(FILE *fp, const char *path, enum isotree_names names)
 	size_t i;
 	int rc = 0;
 
-	if (blksrc_open_path(&src, path, &err) < 0) {
+	if (open_source(&src, path, &err) < 0) {
 		fprintf(stderr, "discvault: %s\n", err.msg);
 		return EXIT_INSPECT_FAIL;
 	}
@@ -353,17 +403,17 @@ int cmd_inspect(int argc, char **argv)
 		}
 		return rc;
 	}
-	if (blksrc_open_path(&src, path, &err) < 0) {
+	if (open_source(&src, path, &err) < 0) {
 		fprintf(stderr, "discvault: %s\n", err.msg);
 		return EXIT_INSPECT_FAIL;
 	}
-	if (!realpath(path, abspath))
+	if (is_drive_address(path) || !realpath(path, abspath))
 		snprintf(abspath, sizeof(abspath), "%s", path);
 	base = strrchr(abspath, '/');
 	fi.name = base ? base + 1 : abspath;
 	fi.path = abspath;
 	fi.size = src.size;
-	if (stat(path, &st) == 0) {
+	if (!is_drive_address(path) && stat(path, &st) == 0) {
 		fi.mtime = (int64_t)st.st_mtime;
 		fi.have_mtime = 1;
 	}
@@ -371,7 +421,7 @@ int cmd_inspect(int argc, char **argv)
 	ran = inspect_run(&src, offset, &rep, &err);
 	blksrc_close(&src);
 	if (ran < 0)
-		fprintf(stderr, "discvault: %s\n", err.msg);
+		fprintf(stderr, "discvault: cannot inspect '%s': %s\n", path, err.msg);
 
 	text = render(format, &rep, &fi, path);
 	if (!text) {
