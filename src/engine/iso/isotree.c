@@ -501,6 +501,12 @@ static void read_dir(struct ctx *c, uint64_t lba, uint64_t size,
 	}
 	if (size > ISOTREE_MAX_DIR_BYTES)
 		size = ISOTREE_MAX_DIR_BYTES;
+	/* Only what the source holds: no buffer for a directory that a
+	 * hostile record claims runs far past the end. */
+	if (lba > c->src->size / c->bs)
+		size = 0;
+	else if (size > c->src->size - lba * c->bs)
+		size = c->src->size - lba * c->bs;
 	buf = malloc(size ? size : 1);
 	if (!buf) {
 		c->tree->skipped++;
