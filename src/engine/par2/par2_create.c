@@ -710,7 +710,7 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 	uint32_t npass = c.nrecv ? (c.nrecv + G - 1) / G : 1;
 
 	for (int i = 0; i < 2; i++) {
-		bt[i].buf = aligned_alloc(64, (size_t)(B * c.bs));
+		bt[i].buf = p2_aligned((size_t)(B * c.bs));
 		bt[i].in = calloc(B, sizeof(void *));
 		bt[i].gidx = calloc(B, sizeof(uint32_t));
 		if (!bt[i].buf || !bt[i].in || !bt[i].gidx) {
@@ -725,7 +725,7 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 		goto out;
 	}
 	for (uint32_t i = 0; i < G; i++) {
-		c.recv[i] = aligned_alloc(64, (size_t)c.bs);
+		c.recv[i] = p2_aligned((size_t)c.bs);
 		if (!c.recv[i]) {
 			dv_error_set(err, DV_ERR_FAIL,
 				     "out of memory for recovery blocks; lower the memory limit");

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "engine/gf16/gf16.h"
 #include "engine/par2/par2.h"
@@ -46,6 +47,12 @@ static inline uint32_t p2_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
+}
+
+/* 64-byte aligned memory (the size is rounded up as aligned_alloc wants). */
+static inline void *p2_aligned(size_t n)
+{
+	return aligned_alloc(64, (n + 63) & ~(size_t)63);
 }
 
 /* ---- hashing (par2_hash.c) ---- */

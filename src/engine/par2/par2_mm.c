@@ -111,7 +111,7 @@ void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 
 	if (need > mm->tbls_size) {
 		free(mm->tbls);
-		mm->tbls = aligned_alloc(64, need);
+		mm->tbls = p2_aligned(need);
 		mm->tbls_size = mm->tbls ? need : 0;
 	}
 	mm->out = out;

@@ -413,14 +413,14 @@ int par2_repair(const char *par2_path, const struct par2_options *opt,
 		mm_ok = 1;
 		rhs = calloc(rp.m, sizeof(*rhs));
 		out = calloc(rp.m, sizeof(*out));
-		inbuf = aligned_alloc(64, (size_t)(2 * B * L));
+		inbuf = p2_aligned((size_t)(2 * B * L));
 		if (!rhs || !out || !inbuf) {
 			dv_error_set(err, DV_ERR_FAIL, "out of memory");
 			goto done;
 		}
 		for (uint32_t j = 0; j < rp.m; j++) {
-			rhs[j] = aligned_alloc(64, (size_t)L);
-			out[j] = aligned_alloc(64, (size_t)L);
+			rhs[j] = p2_aligned((size_t)L);
+			out[j] = p2_aligned((size_t)L);
 			if (!rhs[j] || !out[j]) {
 				dv_error_set(err, DV_ERR_FAIL, "out of memory");
 				goto done;
