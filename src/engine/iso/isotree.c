@@ -698,6 +698,8 @@ int64_t isotree_read_file(const struct blksrc *src,
 	uint64_t base = 0;
 	size_t done = 0, i;
 
+	if (off >= e->size)
+		return 0;
 	for (i = 0; i < e->n_extents && done < len; i++) {
 		const struct isotree_extent *x = &e->extents[i];
 		uint64_t pos, want;
