@@ -1,0 +1,37 @@
+/*
+ * hash.h - several digests over one stream, through OpenSSL EVP (which
+ * uses SHA-NI / AVX2 where the CPU has them).
+ */
+#ifndef DV_HASH_H
+#define DV_HASH_H
+
+#include <stddef.h>
+
+#include "platform/error.h"
+
+enum hash_alg {
+	HASH_MD5 = 1u << 0,
+	HASH_SHA1 = 1u << 1,
+	HASH_SHA256 = 1u << 2,
+	HASH_SHA512 = 1u << 3,
+};
+
+#define HASH_NALGS 4
+#define HASH_HEX_MAX 129
+
+struct hashset {
+	unsigned mask;
+	void *ctx[HASH_NALGS];       /* EVP_MD_CTX *, NULL when not in mask */
+	char hex[HASH_NALGS][HASH_HEX_MAX];
+};
+
+int hashset_init(struct hashset *hs, unsigned mask, struct dv_error *err);
+void hashset_update(struct hashset *hs, const void *data, size_t len);
+/* Finish; the hex digests are then in hashset_hex(). */
+int hashset_final(struct hashset *hs, struct dv_error *err);
+const char *hashset_hex(const struct hashset *hs, enum hash_alg alg);
+void hashset_release(struct hashset *hs);
+
+const char *hash_alg_name(enum hash_alg alg);   /* "md5", "sha256", ... */
+
+#endif
