@@ -138,6 +138,9 @@ void p2_reader_add(struct p2_reader *r, const uint8_t *buf, size_t len,
 int p2_reader_resolve(struct p2_reader *r, struct p2_set *set,
 		      struct dv_error *err);
 void p2_reader_free(struct p2_reader *r);
+/* Accept packets without checking their MD5: only for the fuzz target, so
+ * that mutations reach the packet body checks behind the hash. */
+void p2_reader_skip_md5(struct p2_reader *r, int skip);
 
 /* Find and read BASE.par2 and BASE.*.par2 for par2_path. */
 int p2_set_load(struct p2_set *set, const char *par2_path, struct dv_error *err);
