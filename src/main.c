@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "drives",  cmd_drives,  "list drives, media type, state, capacity" },
 	{ "burn",    cmd_burn,    "burn an ISO image and verify it by reading it back" },
 	{ "inspect", cmd_inspect, "ISO 9660 / UDF / HFS structure and size check of an image" },
+	{ "par2",    cmd_par2,    "PAR2 recovery files: create, verify, repair (par2cmdline-compatible)" },
 	{ "sim",     cmd_sim,     "operate a simulated drive (insert, eject, damage, status)" },
 };
 

@@ -186,6 +186,10 @@ static int sim_write(struct drive *d, const struct write_source *src,
 	kbps = c.speed_kbps;
 	if (opts->speed_kbps > 0 && (!kbps || (uint64_t)opts->speed_kbps < kbps))
 		kbps = (uint64_t)opts->speed_kbps;
+	/* about a tenth of a second of data per step when throttled, so a
+	 * cancel is noticed quickly */
+	if (kbps && kbps * 100 < bufsize)
+		bufsize = kbps * 100 < 65536 ? 65536 : (size_t)(kbps * 100);
 	start = now_monotonic();
 	while (done < src->size) {
 		size_t want = src->size - done < bufsize ? (size_t)(src->size - done) : bufsize;
