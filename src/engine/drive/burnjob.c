@@ -64,10 +64,17 @@ int image_check(const char *path, uint64_t *size, int *looks_iso, struct dv_erro
 struct file_reader {
 	int fd;
 	struct hashset hs;
+	struct hash_worker *hasher;
+	char *copy[2];           /* what the hasher works on */
+	size_t copy_size;
+	int k;
 	uint64_t done;
 	int failed_errno;
 };
 
+/* The drive may free or refill its buffer as soon as we return, so the
+ * hasher gets a copy (alternating between two) and runs while the drive
+ * writes. */
 static ssize_t file_reader_read(void *ctx, void *buf, size_t len)
 {
 	struct file_reader *r = ctx;
@@ -77,7 +84,14 @@ static ssize_t file_reader_read(void *ctx, void *buf, size_t len)
 		r->failed_errno = errno;
 		return -1;
 	}
-	hashset_update(&r->hs, buf, (size_t)n);
+	for (size_t at = 0; at < (size_t)n; ) {
+		size_t part = (size_t)n - at < r->copy_size ? (size_t)n - at : r->copy_size;
+		hash_worker_wait(r->hasher);    /* copy[k] was handed over two turns ago */
+		memcpy(r->copy[r->k], (char *)buf + at, part);
+		hash_worker_submit(r->hasher, r->copy[r->k], part);
+		r->k ^= 1;
+		at += part;
+	}
 	r->done += (uint64_t)n;
 	return n;
 }
@@ -104,6 +118,15 @@ int burn_image_file(struct drive *d, const char *path, uint64_t size, int speed_
 	posix_fadvise(r.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (hashset_init(&r.hs, HASH_SHA256, err) < 0)
 		goto out;
+	r.copy_size = CHUNK;
+	r.copy[0] = malloc(CHUNK);
+	r.copy[1] = malloc(CHUNK);
+	if (!r.copy[0] || !r.copy[1]) {
+		dv_error_set(err, DV_ERR_FAIL, "out of memory");
+		goto out;
+	}
+	if (hash_worker_start(&r.hasher, &r.hs, err) < 0)
+		goto out;
 	src.size = size;
 	src.path = path;
 	src.read = file_reader_read;
@@ -114,7 +137,11 @@ int burn_image_file(struct drive *d, const char *path, uint64_t size, int speed_
 	opts.progress = burn_progress;
 	opts.progress_ctx = bar;
 	opts.cancel = cancel;
-	if (drive_write(d, &src, &opts, err) < 0) {
+	rc = drive_write(d, &src, &opts, err);
+	hash_worker_stop(r.hasher);
+	r.hasher = NULL;
+	if (rc < 0) {
+		rc = -1;
 		if (r.failed_errno)
 			dv_error_errno(err, r.failed_errno, "cannot read '%s'", path);
 		goto out;
@@ -141,7 +168,10 @@ out:
 		progress_finish(bar);
 	else
 		progress_abort(bar);
+	hash_worker_stop(r.hasher);
 	hashset_release(&r.hs);
+	free(r.copy[0]);
+	free(r.copy[1]);
 	close(r.fd);
 	return rc;
 }
@@ -150,11 +180,12 @@ int readback_sha256(struct drive *d, uint64_t size, volatile int *cancel,
 		    char hex[65], double *seconds, struct dv_error *err)
 {
 	struct hashset hs;
+	struct hash_worker *hasher = NULL;
 	struct progress *bar;
-	char *buf = malloc(CHUNK);
+	char *buf = malloc(2 * (size_t)CHUNK);
 	uint64_t off = 0;
 	double start = now_monotonic();
-	int rc = -1;
+	int rc = -1, k = 0;
 
 	if (!buf)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
@@ -162,21 +193,31 @@ int readback_sha256(struct drive *d, uint64_t size, volatile int *cancel,
 		free(buf);
 		return -1;
 	}
+	if (hash_worker_start(&hasher, &hs, err) < 0) {
+		hashset_release(&hs);
+		free(buf);
+		return -1;
+	}
 	bar = progress_new("Verifying", size);
+	/* two buffers: one is read into while the other is hashed */
 	while (off < size) {
 		size_t want = size - off < CHUNK ? (size_t)(size - off) : CHUNK, got = 0;
+		char *b = buf + (size_t)k * CHUNK;
 		if (cancel && *cancel) {
 			dv_error_set(err, DV_ERR_INTERRUPTED, "verification interrupted");
 			goto out;
 		}
-		if (drive_read(d, off, buf, want, &got, err) < 0) {
+		if (drive_read(d, off, b, want, &got, err) < 0) {
 			dv_error_prefix(err, "cannot read the disc back");
 			goto out;
 		}
-		hashset_update(&hs, buf, want);
+		hash_worker_submit(hasher, b, want);
+		k ^= 1;
 		off += want;
 		progress_update(bar, off);
 	}
+	hash_worker_stop(hasher);
+	hasher = NULL;
 	if (hashset_final(&hs, err) < 0)
 		goto out;
 	snprintf(hex, 65, "%s", hashset_hex(&hs, HASH_SHA256));
@@ -188,6 +229,7 @@ out:
 		progress_finish(bar);
 	else
 		progress_abort(bar);
+	hash_worker_stop(hasher);
 	hashset_release(&hs);
 	free(buf);
 	return rc;

@@ -3,7 +3,9 @@
  */
 #include "engine/hash/hash.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -98,4 +100,98 @@ void hashset_release(struct hashset *hs)
 		EVP_MD_CTX_free(hs->ctx[i]);
 		hs->ctx[i] = NULL;
 	}
+}
+
+/* ---- background hashing ---- */
+
+struct hash_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct hashset *hs;
+	const void *buf;
+	size_t len;
+	int busy;        /* a buffer is waiting or being hashed */
+	int quit;
+};
+
+static void *hash_worker_main(void *arg)
+{
+	struct hash_worker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->busy) {
+			const void *buf = w->buf;
+			size_t len = w->len;
+			pthread_mutex_unlock(&w->lock);
+			hashset_update(w->hs, buf, len);
+			pthread_mutex_lock(&w->lock);
+			w->busy = 0;
+			pthread_cond_broadcast(&w->cond);
+			continue;
+		}
+		if (w->quit)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int hash_worker_start(struct hash_worker **out, struct hashset *hs, struct dv_error *err)
+{
+	struct hash_worker *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	w->hs = hs;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if (pthread_create(&w->thread, NULL, hash_worker_main, w) != 0) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->cond);
+		free(w);
+		return dv_error_set(err, DV_ERR_FAIL, "cannot start a hashing thread");
+	}
+	*out = w;
+	return 0;
+}
+
+void hash_worker_wait(struct hash_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void hash_worker_submit(struct hash_worker *w, const void *buf, size_t len)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	w->buf = buf;
+	w->len = len;
+	w->busy = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void hash_worker_stop(struct hash_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
 }

@@ -34,4 +34,19 @@ void hashset_release(struct hashset *hs);
 
 const char *hash_alg_name(enum hash_alg alg);   /* "md5", "sha256", ... */
 
+
+
+/*
+ * A hashset updated by a background thread, so hashing overlaps the I/O
+ * of the caller. submit() hands over a buffer the caller promises not to
+ * modify until the next submit() or wait() returns; it first waits for the
+ * previous buffer to be done.
+ */
+struct hash_worker;
+
+int hash_worker_start(struct hash_worker **out, struct hashset *hs, struct dv_error *err);
+void hash_worker_submit(struct hash_worker *w, const void *buf, size_t len);
+void hash_worker_wait(struct hash_worker *w);
+/* Waits, stops the thread, frees; the hashset stays the caller's. Accepts NULL. */
+void hash_worker_stop(struct hash_worker *w);
 #endif
