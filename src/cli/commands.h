@@ -11,5 +11,7 @@ int cmd_burn(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_par2(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_rip(int argc, char **argv);
+int cmd_create(int argc, char **argv);
 
 #endif

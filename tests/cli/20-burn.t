@@ -195,6 +195,35 @@ kill -INT $pid
 wait $pid
 is "$?" 130 "ctrl-c while waiting: exit 130"
 
+# tray open: the drive shows no disc until the operator closes it
+$DV sim new "$T/to" --queue bd-r25 >/dev/null
+$DV sim open "$T/to"
+: >"$T/errt"
+$DV burn --device "sim:$T/to" "$ISO" >/dev/null 2>"$T/errt" </dev/null &
+pid=$!
+for _ in $(seq 100); do grep -q "No disc detected" "$T/errt" && break; sleep 0.1; done
+like "$(cat "$T/errt")" "No disc detected" "tray open: waits for a disc"
+$DV sim close "$T/to"
+wait $pid
+ok $? "tray open: burn proceeds when the tray closes"
+
+# busy drive: the holder is named
+$DV sim new "$T/busy" --queue bd-r25 --speed 2000 >/dev/null
+$DV burn --device "sim:$T/busy" "$ISO" >/dev/null 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 100); do [ "$($DV sim status "$T/busy" --json | grep -c '"lock_holder": 0')" = 0 ] && break; sleep 0.05; done
+ok_rc 1 "busy: eject refused while writing" $DV sim eject "$T/busy"
+like "$(cat "$T/err")" "locked by process $pid" "busy: names the process holding the drive"
+wait $pid
+
+# progress on a terminal: bytes, percent, speed, ETA
+if command -v script >/dev/null; then
+	$DV sim new "$T/pg" --queue bd-r25 --speed 3000 >/dev/null
+	script -qec "$DV burn --device sim:$T/pg $ISO" /dev/null >"$T/tty.out" 2>&1 </dev/null
+	like "$(tr '\r' '\n' <"$T/tty.out")" "Burning +[0-9.]+ [KMG]?i?B / [0-9.]+ MiB +[0-9.]+% +[0-9.]+ [KMG]?i?B/s +(ETA|took)" "progress: shown on a terminal"
+	unlike "$(cat "$T/err2")" "Burning " "progress: not drawn when stderr is not a terminal"
+fi
+
 # drives lists simulated drives with their media
 ok_run "drives: --json" $DV drives --json --device "sim:$T/bad"
 like "$(cat "$T/out")" '"state": "blank"' "drives: state"
