@@ -338,7 +338,7 @@ int cmd_inspect(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 		case 'x':
@@ -381,6 +381,10 @@ int cmd_inspect(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return fflush(stdout) == 0 ? 0 : EXIT_INSPECT_FAIL;
+		case ':':
+			fprintf(stderr, "discvault: inspect: option '%s' needs a value\n%s",
+				argv[optind - 1], usage);
+			return EXIT_INSPECT_FAIL;
 		default:
 			fprintf(stderr, "discvault: inspect: unknown option '%s'\n%s",
 				argv[optind - 1], usage);

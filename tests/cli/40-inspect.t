@@ -164,6 +164,10 @@ like "$(cat "$T/err")" "cannot open '.*nope.iso'" "missing file: message names i
 ok_rc 1 "directory: exit 1" $DV inspect "$T/src"
 ok_rc 1 "no argument: exit 1" $DV inspect
 ok_rc 1 "bad option: exit 1" $DV inspect --bogus "$T/plain.iso"
+like "$(cat "$T/err")" "unknown option '--bogus'" "bad option: named"
+ok_rc 1 "-o without a value: exit 1" $DV inspect "$T/plain.iso" -o
+like "$(cat "$T/err")" "needs a value" "-o without a value: says so"
+ok_rc 1 "bad --offset: exit 1" $DV inspect --offset=-3 "$T/plain.iso"
 ok_run "--help" $DV inspect --help
 like "$(cat "$T/out")" "Exit status" "--help documents the exit status"
 
