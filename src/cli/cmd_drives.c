@@ -119,7 +119,7 @@ int cmd_drives(int argc, char **argv)
 
 		memset(&info, 0, sizeof(info));
 		snprintf(info.address, sizeof(info.address), "%s", adr);
-		bad = drive_open(&d, adr, &err) < 0 || drive_status(d, &info, &err) < 0;
+		bad = drive_open_ex(&d, adr, DRIVE_NO_LOAD, &err) < 0 || drive_status(d, &info, &err) < 0;
 		drive_close(d);
 		if (json)
 			json_array_append_new(arr, info_json(&info, bad ? err.msg : NULL));

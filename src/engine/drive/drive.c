@@ -28,6 +28,12 @@ const struct drive_ops *drive_backend_for(const char *address)
 
 int drive_open(struct drive **out, const char *address, struct dv_error *err)
 {
+	return drive_open_ex(out, address, 0, err);
+}
+
+int drive_open_ex(struct drive **out, const char *address, unsigned flags,
+		  struct dv_error *err)
+{
 	const struct drive_ops *ops = drive_backend_for(address);
 	struct drive *d;
 
@@ -40,6 +46,7 @@ int drive_open(struct drive **out, const char *address, struct dv_error *err)
 	if (!d)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
 	d->ops = ops;
+	d->flags = flags;
 	snprintf(d->address, sizeof(d->address), "%s", address);
 	if (ops->open(d, address, err) < 0) {
 		free(d);

@@ -98,13 +98,19 @@ struct drive_ops {
 struct drive {
 	const struct drive_ops *ops;
 	char address[512];
+	unsigned flags;        /* DRIVE_* given to drive_open_ex() */
 	void *priv;
 };
+
+/* Do not close an open tray when opening the drive (listing drives). */
+#define DRIVE_NO_LOAD 1u
 
 /* The backend that handles an address, or NULL. */
 const struct drive_ops *drive_backend_for(const char *address);
 
 int drive_open(struct drive **out, const char *address, struct dv_error *err);
+int drive_open_ex(struct drive **out, const char *address, unsigned flags,
+		  struct dv_error *err);
 int drive_status(struct drive *d, struct drive_info *info, struct dv_error *err);
 int drive_write(struct drive *d, const struct write_source *src,
 		const struct write_opts *opts, struct dv_error *err);

@@ -43,6 +43,11 @@ struct lb_priv {
 
 static int lb_initialized;
 
+static void lb_finish(void)
+{
+	burn_finish();
+}
+
 static int lb_init(struct dv_error *err)
 {
 	if (lb_initialized)
@@ -55,6 +60,7 @@ static int lb_init(struct dv_error *err)
 		burn_msgs_set_severities(q, pr, pfx);
 	}
 	lb_initialized = 1;
+	atexit(lb_finish);
 	return 0;
 }
 
@@ -127,8 +133,8 @@ static int lb_open(struct drive *d, const char *address, struct dv_error *err)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
 	snprintf(p->adr, sizeof(p->adr), "%s", address);
 	/* grabbing with load=1 closes an open tray, as a person expects
-	 * when they start a burn */
-	if (lb_grab(p, 1, err) < 0) {
+	 * when they start a burn (not when they only list drives) */
+	if (lb_grab(p, !(d->flags & DRIVE_NO_LOAD), err) < 0) {
 		free(p);
 		return -1;
 	}
