@@ -68,7 +68,7 @@ static void test_field(void)
 
 /* One kernel run against the reference; 0 when equal. */
 static int check_once(const struct gf16_kernel *k, uint8_t *dst, uint8_t **src,
-		      unsigned n, size_t len, size_t off)
+		      unsigned n, size_t len, size_t off, int packed)
 {
 	uint8_t *want = malloc(len + 1), *tbls;
 	uint16_t c[32];
@@ -87,7 +87,16 @@ static int check_once(const struct gf16_kernel *k, uint8_t *dst, uint8_t **src,
 		k->prepare(tbls + (size_t)j * k->tbl_size, c[j]);
 		gf16_muladd_ref(want, src[j] + off, len, c[j]);
 	}
-	k->muladd_multi(dst, srcs, off, tbls, n, len);
+	if (packed) {
+		/* in place, as the engine does: pack, multiply-add, unpack */
+		k->pack(dst, dst, len);
+		for (unsigned j = 0; j < n; j++)
+			k->pack(src[j] + off, src[j] + off, len);
+		k->muladd_packed(dst, srcs, off, tbls, n, len);
+		k->unpack(dst, dst, len);
+	} else {
+		k->muladd_multi(dst, srcs, off, tbls, n, len);
+	}
 	rc = memcmp(want, dst, len) != 0;
 	free(want);
 	free(tbls);
@@ -101,7 +110,7 @@ static void test_kernel(const struct gf16_kernel *k)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t region = 5 * (size_t)page;
 	uint8_t *src[32], *dst;
-	int bad = 0, runs = 0;
+	int bad = 0, bad2 = 0, runs = 0;
 
 	/* Heap buffers with random misalignment. */
 	for (int j = 0; j < 32; j++)
@@ -112,11 +121,37 @@ static void test_kernel(const struct gf16_kernel *k)
 			unsigned n = 1 + rnd() % (rep < 3 ? 4 : 20);
 			size_t off = rnd() % 64, doff = rnd() % 64;
 
-			bad += check_once(k, dst + doff, src, n, lens[li], off);
+			bad += check_once(k, dst + doff, src, n, lens[li], off, 0);
+			bad2 += check_once(k, dst + doff, src, n, lens[li], off, 1);
 			runs++;
 		}
 	tap_ok(bad == 0, "%s: %d random runs match the reference (%d differ)",
 	       k->name, runs, bad);
+	tap_ok(bad2 == 0, "%s: %d packed-layout runs match the reference (%d differ)",
+	       k->name, runs, bad2);
+	/* pack then unpack is the identity, in place and out of place */
+	{
+		uint8_t *a = malloc(1000), *b = malloc(1000), *c = malloc(1000);
+		int same = 1;
+
+		for (size_t len = 0; len <= 1000; len += 2) {
+			for (size_t i = 0; i < len; i++)
+				a[i] = (uint8_t)rnd();
+			k->pack(b, a, len);
+			k->unpack(c, b, len);
+			same &= !memcmp(a, c, len);
+			memcpy(c, a, len);
+			k->pack(c, c, len);
+			same &= !memcmp(b, c, len);
+			k->unpack(c, c, len);
+			same &= !memcmp(a, c, len);
+		}
+		tap_ok(same, "%s: unpack(pack(x)) == x for every even length to 1000",
+		       k->name);
+		free(a);
+		free(b);
+		free(c);
+	}
 	for (int j = 0; j < 32; j++)
 		free(src[j]);
 	free(dst);
@@ -141,8 +176,9 @@ static void test_kernel(const struct gf16_kernel *k)
 		uint8_t *d = map[2] + region - len;
 
 		/* sources end at the guard when read at offset 8 */
-		bad += check_once(k, d, s2, 2, len, 8);
-		runs++;
+		bad += check_once(k, d, s2, 2, len, 8, 0);
+		bad += check_once(k, d, s2, 2, len, 8, 1);
+		runs += 2;
 	}
 	tap_ok(bad == 0, "%s: %d runs ending at a guard page match", k->name, runs);
 	for (int m = 0; m < 3; m++)

@@ -294,6 +294,43 @@ static void test_passes_and_kernels(void)
 		free(ref[i]);
 }
 
+/* Repair over byte ranges: a memory budget far below the block size. */
+static void test_repair_ranges(void)
+{
+	struct par2_options opt = PAR2_OPTIONS_INIT;
+	struct par2_report rep = PAR2_REPORT_INIT;
+	struct dv_error err = DV_ERROR_INIT;
+	const struct gf16_kernel *list[8];
+	unsigned nk = gf16_kernel_list(list, 8);
+	size_t na = 300001;
+	uint8_t *a = malloc(na), *x = malloc(na);
+	const char *one[1];
+
+	for (size_t i = 0; i < na; i++)
+		a[i] = (uint8_t)rnd();
+	write_file("r.bin", a, na);
+	one[0] = path("r.bin");
+	opt.block_size = 65536;
+	opt.recovery_count = 3;
+	tap_ok(par2_create(path("r.par2"), one, 1, &opt, &err) == 0, "create r.par2");
+	for (unsigned k = 0; k < nk; k++) {
+		setenv("DV_GF16_KERNEL", list[k]->name, 1);
+		memcpy(x, a, na);
+		memset(x + 70000, 0xEE, 3);
+		memset(x + 280000, 0x11, 20001);     /* the short last block */
+		write_file("r.bin", x, na);
+		opt.memory_limit = 300000;           /* ranges of 8320 bytes */
+		int rc = par2_repair(path("r.par2"), &opt, &rep, &err);
+		tap_ok(rc == PAR2_OK && rep.recovery_used == 2 && same_file("r.bin", a, na),
+		       "%s: repair in byte ranges (rc %d %s)", list[k]->name, rc,
+		       rc < 0 ? err.msg : "");
+		par2_report_release(&rep);
+	}
+	unsetenv("DV_GF16_KERNEL");
+	free(a);
+	free(x);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -311,6 +348,7 @@ int main(void)
 	test_invert();
 	test_roundtrip();
 	test_passes_and_kernels();
+	test_repair_ranges();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		tap_diag("cannot remove %s", dir);

@@ -55,6 +55,20 @@ struct gf16_kernel {
 	 * alignment is required. */
 	void (*muladd_multi)(void *dst, const void *const *src, size_t off,
 			     const void *tbls, unsigned n, size_t len);
+	/*
+	 * The same on regions kept in the kernel's own layout, which saves
+	 * splitting words into low and high bytes on every pass: pack() a
+	 * region once (in place allowed), run muladd_packed() on packed
+	 * regions any number of times, unpack() the result. Regions must be
+	 * packed and unpacked with the same len and start (offsets passed to
+	 * muladd_packed must be multiples of packed_unit). A zero region is
+	 * also a packed zero region.
+	 */
+	size_t packed_unit;
+	void (*pack)(void *dst, const void *src, size_t len);
+	void (*unpack)(void *dst, const void *src, size_t len);
+	void (*muladd_packed)(void *dst, const void *const *src, size_t off,
+			      const void *tbls, unsigned n, size_t len);
 };
 
 /* The kernel used by default: DV_GF16_KERNEL if set and usable, else the

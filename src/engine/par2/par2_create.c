@@ -61,6 +61,7 @@ struct creator {
 	size_t creator_len;
 	struct outfile *out;
 	uint32_t nout;
+	const struct gf16_kernel *k;   /* for the packed layout */
 	/* recovery group being written */
 	uint8_t **recv;
 	uint32_t nrecv_buf;
@@ -508,6 +509,7 @@ static void write_recv_one(void *ctx, uint32_t idx)
 	memcpy(hdr + 32, c->set_id, 16);
 	memcpy(hdr + 48, P2_TYPE_RECV, 16);
 	p2_put32(hdr + 64, e);
+	c->k->unpack(c->recv[idx], c->recv[idx], c->bs);
 	if (p2_md5_init(&m)) {
 		c->write_failed = 1;
 		return;
@@ -595,6 +597,7 @@ static int run_pass(struct creator *c, struct p2_mm *mm, struct batch bt[2],
 					p2_md5(dst, c->bs, f->ifsc[b].md5);
 					f->ifsc[b].crc = p2_crc32(0, dst, c->bs);
 				}
+				mm->k->pack(dst, dst, c->bs);
 				t->gidx[t->n] = f->first_block + b;
 				t->in[t->n] = dst;
 				t->n++;
@@ -697,6 +700,7 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 	if (p2_mm_init(&mm, c.opt->threads, err))
 		goto out;
 	mm_ok = 1;
+	c.k = mm.k;
 
 	/* Memory: two input batches of up to 16 blocks, the rest for
 	 * recovery blocks; at least one recovery block per pass. */

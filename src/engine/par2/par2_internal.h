@@ -159,8 +159,10 @@ char *p2_vol_name(const char *base, uint32_t first, uint32_t count,
 uint32_t p2_digits(uint32_t v);
 
 /* ---- threaded multiply-add (par2_mm.c) ---- */
-/* out[o][0, len) ^= sum over i < nin of coef[o * nin + i] * (in[i] + off).
- * Runs on opt threads in the background between start and wait. */
+/* out[o][0, len) ^= sum over i < nin of coef[o * nin + i] * (in[i] + off),
+ * all regions in the packed layout of mm->k (pack inputs after reading,
+ * unpack outputs before use; off a multiple of the chunk size). Runs on
+ * worker threads in the background between start and wait. */
 struct p2_mm {
 	const struct gf16_kernel *k;
 	unsigned nthreads;

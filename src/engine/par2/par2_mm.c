@@ -78,7 +78,7 @@ static void *mm_worker(void *p)
 			size_t n = mm->len - c < chunk ? mm->len - c : chunk;
 
 			for (unsigned o = a->idx; o < mm->nout; o += T)
-				k->muladd_multi(mm->out[o] + c, mm->in, mm->off + c,
+				k->muladd_packed(mm->out[o] + c, mm->in, mm->off + c,
 						mm->tbls + o * row, mm->nin, n);
 		}
 		return NULL;
@@ -93,7 +93,7 @@ static void *mm_worker(void *p)
 		size_t n = c1 - c < chunk ? c1 - c : chunk;
 
 		for (unsigned o = 0; o < mm->nout; o++)
-			k->muladd_multi(mm->out[o] + c, mm->in, mm->off + c,
+			k->muladd_packed(mm->out[o] + c, mm->in, mm->off + c,
 					mm->tbls + o * row, mm->nin, n);
 	}
 	return NULL;

@@ -151,6 +151,7 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 			dv_error_errno(rp->err, errno, "cannot read '%s'", set->paths[r->src]);
 			goto out;
 		}
+		mm->k->pack(rhs[j], rhs[j], len);
 	}
 	/* r_j ^= sum over present blocks of coef * block */
 	for (uint32_t g = 0; g <= set->nblocks; g++) {
@@ -166,6 +167,7 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 					       s->targets[f->src]);
 				goto out;
 			}
+			mm->k->pack(dst, dst, len);
 			in[cur][n] = dst;
 			gid[cur][n] = g;
 			n++;
@@ -199,6 +201,7 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 	for (uint32_t c = 0; c < m; c++) {
 		uint32_t g = rp->miss[c];
 
+		mm->k->unpack(out[c], out[c], len);
 		for (uint32_t i = 0; i < set->nfiles; i++) {
 			const struct p2_file *f = &set->files[i];
 

@@ -1,0 +1,81 @@
+#!/bin/sh
+# bench_par2.sh - discvault's PAR2 engine against par2cmdline in the same
+# run: create (-r10 -b2000), verify of an intact file, verify and repair of
+# 1 MiB of damage, on one file in the page cache. Prints a Markdown report
+# (wall time, MB/s, CPU %, peak RSS from /usr/bin/time -v) to stdout.
+#
+# usage: bench/bench_par2.sh [SIZE_MIB [WORKDIR]]
+#   DISCVAULT=path/to/discvault (default build/discvault)
+#   KERNELS="gfni avx2" also times create with each listed kernel
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+DV=${DISCVAULT:-$TOP/build/discvault}
+SIZE=${1:-1024}
+W=${2:-/tmp/dv-bench-par2}
+KERNELS=${KERNELS:-}
+command -v par2 >/dev/null || { echo "par2 not installed" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) not installed" >&2; exit 1; }
+rm -rf "$W"
+mkdir -p "$W/ours" "$W/theirs"
+head -c $((SIZE * 1048576)) /dev/urandom >"$W/ours/data.bin"
+cp "$W/ours/data.bin" "$W/theirs/data.bin"
+cat "$W/ours/data.bin" "$W/theirs/data.bin" >/dev/null   # into the page cache
+BYTES=$((SIZE * 1048576))
+DAMAGE_AT=$((BYTES / 2 + 12345))
+
+# run LABEL DIR CMD...: time a command, append "label wall rss cpu rc"
+run() {
+	label=$1 dir=$2
+	shift 2
+	sync
+	(cd "$dir" && /usr/bin/time -v "$@" >"$W/cmd.out" 2>"$W/time.txt") || true
+	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$W/time.txt" |
+		awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time.txt")
+	cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$W/time.txt")
+	rc=$(sed -n 's/.*Exit status: //p' "$W/time.txt")
+	echo "$label|$wall|$rss|$cpu|$rc" >>"$W/results"
+}
+damage() { dd if=/dev/urandom of="$1" bs=1048576 count=1 seek=$DAMAGE_AT oflag=seek_bytes conv=notrunc status=none; }
+
+: >"$W/results"
+run "create -r10 -b2000|discvault" "$W/ours" "$DV" par2 create -q -r10 -b2000 data.par2 data.bin
+run "create -r10 -b2000|par2" "$W/theirs" par2 create -q -q -r10 -b2000 data.par2 data.bin
+for k in $KERNELS; do
+	rm -f "$W"/ours/k.*par2
+	run "create -r10 -b2000, kernel $k|discvault" "$W/ours" "$DV" par2 create -q -k "$k" -r10 -b2000 k.par2 data.bin
+done
+rm -f "$W"/ours/k.*par2
+run "verify, intact|discvault" "$W/ours" "$DV" par2 verify -q data.par2
+run "verify, intact|par2" "$W/theirs" par2 verify -q -q data.par2
+damage "$W/ours/data.bin"
+damage "$W/theirs/data.bin"
+run "verify, 1 MiB damaged|discvault" "$W/ours" "$DV" par2 verify -q data.par2
+run "verify, 1 MiB damaged|par2" "$W/theirs" par2 verify -q -q data.par2
+run "repair, 1 MiB damaged|discvault" "$W/ours" "$DV" par2 repair -q data.par2
+run "repair, 1 MiB damaged|par2" "$W/theirs" par2 repair -q -q data.par2
+cmp -s "$W/ours/data.bin" "$W/theirs/data.bin" && repaired=yes || repaired=NO
+# cross-check: each tool verifies the other's recovery files
+run "par2 verifies discvault's set|par2" "$W/ours" par2 verify -q -q data.par2
+run "discvault verifies par2's set|discvault" "$W/theirs" "$DV" par2 verify -q data.par2
+
+echo "## PAR2: discvault vs par2cmdline $(par2 -V 2>/dev/null | head -n1 | sed 's/.*version //')"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); input: $SIZE MiB of random data in the page cache"
+echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) online CPUs; load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "- flags used by the kernels: $(grep -m1 -o -w -E 'ssse3|avx2|avx512f|avx512bw|avx512vl|avx512vbmi|gfni|vpclmulqdq|sha_ni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "- discvault GF(2^16) kernel: ${DV_GF16_KERNEL:-default (see DV_GF16_KERNEL)}; both repaired files identical: $repaired"
+echo
+echo "| operation | tool | wall s | MB/s | CPU | peak RSS MiB | exit | discvault speed-up |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+awk -F'|' -v bytes="$BYTES" '
+{ op[NR] = $1; tool[NR] = $2; wall[NR] = $3; rss[NR] = $4; cpu[NR] = $5; rc[NR] = $6
+  if ($2 == "par2") ref[$1] = $3 }
+END {
+  for (i = 1; i <= NR; i++) {
+    mbs = wall[i] > 0 ? sprintf("%.0f", bytes / 1e6 / wall[i]) : "-"
+    up = (tool[i] == "discvault" && (op[i] in ref) && wall[i] > 0) ? sprintf("%.1fx", ref[op[i]] / wall[i]) : ""
+    printf "| %s | %s | %.2f | %s | %s | %.0f | %s | %s |\n", op[i], tool[i], wall[i], mbs, cpu[i], rss[i] / 1024, rc[i], up
+  }
+}' "$W/results"
+rm -rf "$W"
