@@ -321,6 +321,12 @@ static void test_apple(void)
 	TAP_STREQ(r.fs[0].type, "HFS");
 	TAP_EQ_U64(r.size_expected, 51200);
 	TAP_STREQ(r.size_source, "HFS master directory block");
+	TAP_STREQ(r.volume_id, "HVOL");
+	inspect_report_release(&r);
+	/* the name is a Pascal string: bytes past its length are not part of it */
+	memcpy(img + 1024 + 41, "JUNK", 4);
+	TAP_OK(run(img, 51200, 0, &r) == 0);
+	TAP_STREQ(r.volume_id, "HVOL");
 	inspect_report_release(&r);
 
 	/* MFS */

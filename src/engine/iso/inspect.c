@@ -485,7 +485,9 @@ static struct insp_struct *parse_mdb(struct insp_fs *fs, const unsigned char *b)
 	insp_add_text(s, "signature", b, 2);
 	insp_add_uint(s, "blockSize", get_be16(b + 18));
 	insp_add_uint(s, "blockCount", get_be32(b + 20));
-	insp_add_text(s, "volumeName", b + 37, 26);
+	/* a Pascal string: length byte at 36 (isolyzer does not cap it at
+	 * the 27 characters HFS allows) */
+	insp_add_text(s, "volumeName", b + 37, b[36]);
 	return s;
 }
 
