@@ -29,7 +29,7 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: discvault [--version] [--help] COMMAND [ARGS]\n"
+"usage: discvault [--version] [--help] [--logfile FILE] [-v|-q] COMMAND [ARGS]\n"
 "\n"
 "Archive data on optical discs (CD, DVD, Blu-ray) and get it back, bit for bit.\n"
 "\n"
@@ -38,6 +38,11 @@ static void usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 "\n"
+"Global options:\n"
+"  --logfile FILE  also write the log, with timestamps, to FILE\n"
+"  -v, --verbose   show debugging messages\n"
+"  -q, --quiet     show warnings and errors only\n"
+"\n"
 "'discvault COMMAND --help' describes a command. Drives are named /dev/srN,\n"
 "stdio:FILE (a libburn pseudo-drive), sim:DIR (a simulated drive, see\n"
 "'discvault sim --help') or mac:N (macOS).\n");
@@ -45,6 +50,31 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	struct dv_error err = DV_ERROR_INIT;
+
+	/* global options before the command */
+	while (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--help") && strcmp(argv[1], "-h") &&
+	       strcmp(argv[1], "--version")) {
+		if (!strcmp(argv[1], "--logfile") && argc > 2) {
+			if (log_open_file(argv[2], &err) < 0) {
+				fprintf(stderr, "discvault: %s\n", err.msg);
+				return 1;
+			}
+			argc -= 2;
+			argv += 2;
+		} else if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			log_set_verbose(1);
+			argc--;
+			argv++;
+		} else if (!strcmp(argv[1], "-q") || !strcmp(argv[1], "--quiet")) {
+			log_set_quiet(1);
+			argc--;
+			argv++;
+		} else {
+			fprintf(stderr, "discvault: unknown option '%s' (see 'discvault --help')\n", argv[1]);
+			return 1;
+		}
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 1;
