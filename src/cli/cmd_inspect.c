@@ -38,43 +38,41 @@ enum {
 };
 
 static const char usage[] =
-"usage: discvault inspect [--json | --xml] [-o FILE] [--offset N] IMAGE|DEVICE|sim:DIR\n"
-"       discvault inspect --list [--names=auto|rockridge|joliet|iso] IMAGE|DEVICE|sim:DIR\n"
-"\n"
-"Report the structure of a disc image or device (ISO 9660 with Joliet and\n"
-"El Torito, High Sierra, UDF, HFS, HFS+, MFS, Apple partition map) and\n"
-"check its size against what those structures say, as isolyzer does.\n"
-"\n"
-"  --json         print the report as JSON\n"
-"  --xml          print the report as isolyzer-compatible XML\n"
-"                 (namespace http://kb.nl/ns/isolyzer/v1/)\n"
-"  -o, --output FILE  write the report to FILE instead of standard output\n"
-"  --offset N     the image starts at sector N of the disc (a later\n"
-"                 session); N is subtracted from the volume space size\n"
-"  --list         list the ISO 9660 file tree instead (mode, links,\n"
-"                 size, modification time UTC, path), read without mounting\n"
-"  --names=NS     the namespace to list: auto (Rock Ridge, else Joliet,\n"
-"                 else ISO 9660; the default), rockridge, joliet or iso\n"
-"  -h, --help     show this help\n"
-"\n"
-"Exit status:\n"
-"  0  a known file system was found and the size is as expected\n"
-"  1  failure: bad arguments, the source or the output cannot be\n"
-"     read or written\n"
-"  2  the size differs from the expected size (truncated, or padded)\n"
-"  3  no known file system was found\n"
-"With --list: 0 when the tree was read, 1 otherwise.\n";
+    "usage: discvault inspect [--json | --xml] [-o FILE] [--offset N] IMAGE|DEVICE|sim:DIR\n"
+    "       discvault inspect --list [--names=auto|rockridge|joliet|iso] IMAGE|DEVICE|sim:DIR\n"
+    "\n"
+    "Report the structure of a disc image or device (ISO 9660 with Joliet and\n"
+    "El Torito, High Sierra, UDF, HFS, HFS+, MFS, Apple partition map) and\n"
+    "check its size against what those structures say, as isolyzer does.\n"
+    "\n"
+    "  --json         print the report as JSON\n"
+    "  --xml          print the report as isolyzer-compatible XML\n"
+    "                 (namespace http://kb.nl/ns/isolyzer/v1/)\n"
+    "  -o, --output FILE  write the report to FILE instead of standard output\n"
+    "  --offset N     the image starts at sector N of the disc (a later\n"
+    "                 session); N is subtracted from the volume space size\n"
+    "  --list         list the ISO 9660 file tree instead (mode, links,\n"
+    "                 size, modification time UTC, path), read without mounting\n"
+    "  --names=NS     the namespace to list: auto (Rock Ridge, else Joliet,\n"
+    "                 else ISO 9660; the default), rockridge, joliet or iso\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "Exit status:\n"
+    "  0  a known file system was found and the size is as expected\n"
+    "  1  failure: bad arguments, the source or the output cannot be\n"
+    "     read or written\n"
+    "  2  the size differs from the expected size (truncated, or padded)\n"
+    "  3  no known file system was found\n"
+    "With --list: 0 when the tree was read, 1 otherwise.\n";
 
 /* A simulated (sim:DIR) or macOS (mac:diskN) drive as a block source,
  * read in whole sectors through the drive layer. Block devices and image
  * files are read directly (blksrc_open_path). */
-static int drive_sectors(void *ctx, uint64_t lba, uint32_t count, void *buf,
-			 struct dv_error *err)
+static int drive_sectors(void *ctx, uint64_t lba, uint32_t count, void *buf, struct dv_error *err)
 {
 	size_t got = 0;
 
-	return drive_read(ctx, lba * 2048, buf, (size_t)count * 2048, &got, err) < 0 ?
-	       -1 : 0;
+	return drive_read(ctx, lba * 2048, buf, (size_t)count * 2048, &got, err) < 0 ? -1 : 0;
 }
 
 static void drive_ctx_close(void *ctx)
@@ -87,8 +85,7 @@ static int is_drive_address(const char *path)
 	return strncmp(path, "sim:", 4) == 0 || strncmp(path, "mac:", 4) == 0;
 }
 
-static int open_source(struct blksrc *src, const char *path,
-		       struct dv_error *err)
+static int open_source(struct blksrc *src, const char *path, struct dv_error *err)
 {
 	struct drive_info info;
 	struct drive *d;
@@ -106,8 +103,8 @@ static int open_source(struct blksrc *src, const char *path,
 		drive_close(d);
 		return dv_error_set(err, DV_ERR_NOTFOUND, "no readable disc in '%s'", path);
 	}
-	if (blksrc_init_sectors(src, drive_sectors, drive_ctx_close,
-				info.readable / 2048, d, err) < 0) {
+	if (blksrc_init_sectors(src, drive_sectors, drive_ctx_close, info.readable / 2048, d, err) <
+	    0) {
 		drive_close(d);
 		return -1;
 	}
@@ -120,8 +117,7 @@ static void fs_list(const struct inspect_report *rep, char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (i = 0; i < rep->n_fs && n < size; i++) {
-		int k = snprintf(buf + n, size - n, "%s%s", i ? ", " : "",
-				 rep->fs[i].type);
+		int k = snprintf(buf + n, size - n, "%s%s", i ? ", " : "", rep->fs[i].type);
 
 		if (k < 0)
 			break;
@@ -131,8 +127,7 @@ static void fs_list(const struct inspect_report *rep, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
-static int write_human(FILE *fp, const struct inspect_report *rep,
-		       const char *path)
+static int write_human(FILE *fp, const struct inspect_report *rep, const char *path)
 {
 	char fsl[256], sec[64];
 	const struct insp_field *lvl = NULL;
@@ -140,8 +135,7 @@ static int write_human(FILE *fp, const struct inspect_report *rep,
 
 	for (i = 0; i < rep->n_fs; i++)
 		for (j = 0; j < rep->fs[i].n; j++)
-			if (!lvl && strcmp(rep->fs[i].s[j]->name,
-					   "jolietVolumeDescriptor") == 0)
+			if (!lvl && strcmp(rep->fs[i].s[j]->name, "jolietVolumeDescriptor") == 0)
 				lvl = insp_find(rep->fs[i].s[j], "jolietLevel");
 	fs_list(rep, fsl, sizeof(fsl));
 	fprintf(fp, "image:            %s\n", path);
@@ -157,15 +151,14 @@ static int write_human(FILE *fp, const struct inspect_report *rep,
 	}
 	if (rep->has_udf)
 		fprintf(fp, "udf anchors:      256 %s, N-256 %s, N-1 %s\n",
-			rep->udf_avdp_256 ? "yes" : "no",
-			rep->udf_avdp_n256 ? "yes" : "no",
+			rep->udf_avdp_256 ? "yes" : "no", rep->udf_avdp_n256 ? "yes" : "no",
 			rep->udf_avdp_last ? "yes" : "no");
-	fprintf(fp, "size expected:    %" PRId64 " bytes%s%s%s\n",
-		rep->size_expected, rep->size_source[0] ? " (from " : "",
-		rep->size_source, rep->size_source[0] ? ")" : "");
+	fprintf(fp, "size expected:    %" PRId64 " bytes%s%s%s\n", rep->size_expected,
+		rep->size_source[0] ? " (from " : "", rep->size_source,
+		rep->size_source[0] ? ")" : "");
 	fprintf(fp, "size actual:      %" PRIu64 " bytes\n", rep->size_actual);
-	fprintf(fp, "size difference:  %" PRId64 " bytes, %s sectors\n",
-		rep->size_difference, inspect_diff_sectors(rep, sec, sizeof(sec)));
+	fprintf(fp, "size difference:  %" PRId64 " bytes, %s sectors\n", rep->size_difference,
+		inspect_diff_sectors(rep, sec, sizeof(sec)));
 	if (!rep->success)
 		fprintf(fp, "result:           read failure: %s\n", rep->failure);
 	else if (!rep->contains_known_fs)
@@ -203,8 +196,8 @@ static int list_tree(FILE *fp, const char *path, enum isotree_names names)
 		return EXIT_INSPECT_FAIL;
 	}
 	if (isotree_read(&src, 0, names, &tree, &err) < 0) {
-		fprintf(stderr, "discvault: cannot read the file tree of '%s': %s\n",
-			path, err.msg);
+		fprintf(stderr, "discvault: cannot read the file tree of '%s': %s\n", path,
+			err.msg);
 		rc = EXIT_INSPECT_FAIL;
 		goto out;
 	}
@@ -216,12 +209,10 @@ static int list_tree(FILE *fp, const char *path, enum isotree_names names)
 		struct tm tm;
 
 		mode_str(e->mode, m);
-		if (!gmtime_r(&t, &tm) ||
-		    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 			snprintf(when, sizeof(when), "?");
-		fprintf(fp, "%s %3u %12" PRIu64 " %s %s%s%s\n", m, e->nlink,
-			e->size, when, e->path, e->link_target ? " -> " : "",
-			e->link_target ? e->link_target : "");
+		fprintf(fp, "%s %3u %12" PRIu64 " %s %s%s%s\n", m, e->nlink, e->size, when, e->path,
+			e->link_target ? " -> " : "", e->link_target ? e->link_target : "");
 	}
 	if (tree.skipped)
 		fprintf(stderr, "discvault: %u malformed or capped directory records skipped\n",
@@ -233,8 +224,7 @@ out:
 }
 
 /* Write text to path through path.tmp, fsync, rename. */
-static int write_file_atomic(const char *path, const char *text,
-			     struct dv_error *err)
+static int write_file_atomic(const char *path, const char *text, struct dv_error *err)
 {
 	char tmp[PATH_MAX];
 	size_t len = strlen(text), done = 0;
@@ -272,8 +262,8 @@ static int write_file_atomic(const char *path, const char *text,
 }
 
 /* The report as text, malloc'ed. */
-static char *render(int format, const struct inspect_report *rep,
-		    const struct inspect_fileinfo *fi, const char *path)
+static char *render(int format, const struct inspect_report *rep, const struct inspect_fileinfo *fi,
+		    const char *path)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -315,19 +305,15 @@ static char *render(int format, const struct inspect_report *rep,
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "xml", no_argument, NULL, 'x' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "offset", required_argument, NULL, 'O' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "names", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},	      {"xml", no_argument, NULL, 'x'},
+	    {"output", required_argument, NULL, 'o'}, {"offset", required_argument, NULL, 'O'},
+	    {"list", no_argument, NULL, 'l'},	      {"names", required_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	struct dv_error err = DV_ERROR_INIT;
 	struct blksrc src = BLKSRC_INIT;
 	struct inspect_report rep;
-	struct inspect_fileinfo fi = { NULL, NULL, 0, 0, 0 };
+	struct inspect_fileinfo fi = {NULL, NULL, 0, 0, 0};
 	const char *outpath = NULL, *path, *base;
 	char abspath[PATH_MAX];
 	unsigned long long offset = 0;
@@ -393,8 +379,8 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "discvault: inspect: %s\n%s",
-			argc - optind < 1 ? "missing IMAGE or DEVICE" :
-			"too many arguments", usage);
+			argc - optind < 1 ? "missing IMAGE or DEVICE" : "too many arguments",
+			usage);
 		return EXIT_INSPECT_FAIL;
 	}
 	path = argv[optind];
@@ -441,8 +427,7 @@ int cmd_inspect(int argc, char **argv)
 			return EXIT_INSPECT_FAIL;
 		}
 	} else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
-		fprintf(stderr, "discvault: cannot write the report: %s\n",
-			strerror(errno));
+		fprintf(stderr, "discvault: cannot write the report: %s\n", strerror(errno));
 		free(text);
 		inspect_report_release(&rep);
 		return EXIT_INSPECT_FAIL;

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void run_all(const unsigned char *img, size_t len)
 {
-	struct inspect_fileinfo fi = { "f.iso", "/f.iso", len, 0, 1 };
+	struct inspect_fileinfo fi = {"f.iso", "/f.iso", len, 0, 1};
 	struct dv_error err = DV_ERROR_INIT;
 	struct inspect_report rep;
 	struct blksrc src;
@@ -47,8 +47,8 @@ static void run_all(const unsigned char *img, size_t len)
 			size_t i;
 
 			for (i = 0; i < t.n && i < 64; i++)
-				isotree_read_file(&src, &t.entries[i], i * 1000,
-						  buf, sizeof(buf), &err);
+				isotree_read_file(&src, &t.entries[i], i * 1000, buf, sizeof(buf),
+						  &err);
 		}
 		isotree_release(&t);
 	}

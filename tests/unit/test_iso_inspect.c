@@ -16,12 +16,36 @@
 
 #define S 2048
 
-static void put_le16(unsigned char *p, unsigned v) { p[0] = v & 0xff; p[1] = v >> 8 & 0xff; }
-static void put_be16(unsigned char *p, unsigned v) { p[1] = v & 0xff; p[0] = v >> 8 & 0xff; }
-static void put_le32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = v >> (8 * i) & 0xff; }
-static void put_be32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[3 - i] = v >> (8 * i) & 0xff; }
-static void put_both32(unsigned char *p, uint32_t v) { put_le32(p, v); put_be32(p + 4, v); }
-static void put_both16(unsigned char *p, unsigned v) { put_le16(p, v); put_be16(p + 2, v); }
+static void put_le16(unsigned char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8 & 0xff;
+}
+static void put_be16(unsigned char *p, unsigned v)
+{
+	p[1] = v & 0xff;
+	p[0] = v >> 8 & 0xff;
+}
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i) & 0xff;
+}
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[3 - i] = v >> (8 * i) & 0xff;
+}
+static void put_both32(unsigned char *p, uint32_t v)
+{
+	put_le32(p, v);
+	put_be32(p + 4, v);
+}
+static void put_both16(unsigned char *p, unsigned v)
+{
+	put_le16(p, v);
+	put_be16(p + 2, v);
+}
 
 static void pad_str(unsigned char *p, size_t n, const char *s)
 {
@@ -78,8 +102,8 @@ static void make_pvd(unsigned char *img, uint32_t vss, const char *volid, int hs
 	}
 }
 
-static const struct insp_field *field(const struct inspect_report *r,
-				      const char *sname, const char *fname)
+static const struct insp_field *field(const struct inspect_report *r, const char *sname,
+				      const char *fname)
 {
 	for (size_t i = 0; i < r->n_fs; i++)
 		for (size_t j = 0; j < r->fs[i].n; j++)
@@ -88,8 +112,7 @@ static const struct insp_field *field(const struct inspect_report *r,
 	return NULL;
 }
 
-static int run(const unsigned char *img, size_t len, uint64_t off,
-	       struct inspect_report *r)
+static int run(const unsigned char *img, size_t len, uint64_t off, struct inspect_report *r)
 {
 	struct blksrc src;
 	struct dv_error err = DV_ERROR_INIT;
@@ -107,7 +130,7 @@ static void test_iso(void)
 	char buf[64];
 	char *xml;
 	json_t *j;
-	struct inspect_fileinfo fi = { "a.iso", "/x/a.iso", len, 0, 1 };
+	struct inspect_fileinfo fi = {"a.iso", "/x/a.iso", len, 0, 1};
 
 	make_pvd(img, 40, "MY VOLUME", 0);
 	/* Joliet SVD in 17, terminator moved to 18 */
@@ -115,9 +138,13 @@ static void test_iso(void)
 	memset(img + 17 * S, 0, S);
 	img[17 * S] = 2;
 	memcpy(img + 17 * S + 1, "CD001", 5);
-	img[17 * S + 88] = 0x25; img[17 * S + 89] = 0x2f; img[17 * S + 90] = 0x45;
-	img[17 * S + 40] = 0; img[17 * S + 41] = 'J';
-	img[17 * S + 42] = 0; img[17 * S + 43] = 'V';
+	img[17 * S + 88] = 0x25;
+	img[17 * S + 89] = 0x2f;
+	img[17 * S + 90] = 0x45;
+	img[17 * S + 40] = 0;
+	img[17 * S + 41] = 'J';
+	img[17 * S + 42] = 0;
+	img[17 * S + 43] = 'V';
 
 	TAP_OK(run(img, len, 0, &r) == 0);
 	TAP_OK(r.contains_known_fs);
@@ -227,8 +254,7 @@ struct tailfail {
 	uint64_t bad_from;
 };
 
-static int tailfail_read(void *ctx, uint64_t off, void *buf, size_t len,
-			 struct dv_error *err)
+static int tailfail_read(void *ctx, uint64_t off, void *buf, size_t len, struct dv_error *err)
 {
 	struct tailfail *t = ctx;
 
@@ -257,17 +283,18 @@ static void test_udf(void)
 	memcpy(img + (nsec - 256) * S, img + 256 * S, 512);
 	udf_tag(img + (nsec - 256) * S, 2, (uint32_t)(nsec - 256));
 	udf_tag(img + 32 * S, 5, 32);
-	put_le32(img + 32 * S + 188, 300);	/* partition start */
-	put_le32(img + 32 * S + 192, 290);	/* partition length */
+	put_le32(img + 32 * S + 188, 300); /* partition start */
+	put_le32(img + 32 * S + 192, 290); /* partition length */
 	udf_tag(img + 33 * S, 6, 33);
 	img[33 * S + 84] = 8;
 	memcpy(img + 33 * S + 85, "UDFVOL", 6);
 	put_le32(img + 33 * S + 212, 2048);
-	put_le32(img + 33 * S + 436, 40);	/* integrity extent */
+	put_le32(img + 33 * S + 436, 40); /* integrity extent */
 	udf_tag(img + 34 * S, 8, 34);
 	udf_tag(img + 40 * S, 9, 40);
 	put_le16(img + 40 * S + 18, 2026);
-	img[40 * S + 20] = 11; img[40 * S + 21] = 24;
+	img[40 * S + 20] = 11;
+	img[40 * S + 21] = 24;
 
 	TAP_OK(run(img, len, 0, &r) == 0);
 	TAP_OK(r.has_udf && !r.has_iso9660 && r.n_fs == 1);
@@ -282,8 +309,8 @@ static void test_udf(void)
 
 	/* unreadable last two sectors: the N-1 anchor is just not found */
 	{
-		struct tailfail tf = { img, (nsec - 2) * S };
-		struct blksrc src = { tailfail_read, NULL, len, &tf };
+		struct tailfail tf = {img, (nsec - 2) * S};
+		struct blksrc src = {tailfail_read, NULL, len, &tf};
 		struct dv_error err = DV_ERROR_INIT;
 
 		TAP_OK(inspect_run(&src, 0, &r, &err) == 0);
@@ -311,7 +338,8 @@ static void test_apple(void)
 	struct inspect_report r;
 
 	/* HFS MDB at 1024: isolyzer's blockSize (u16@18) x blockCount (u32@20) */
-	img[1024] = 'B'; img[1025] = 'D';
+	img[1024] = 'B';
+	img[1025] = 'D';
 	put_be16(img + 1024 + 18, 100);
 	put_be32(img + 1024 + 20, 512);
 	img[1024 + 36] = 4;
@@ -330,7 +358,8 @@ static void test_apple(void)
 	inspect_report_release(&r);
 
 	/* MFS */
-	img[1024] = 0xd2; img[1025] = 0xd7;
+	img[1024] = 0xd2;
+	img[1025] = 0xd7;
 	TAP_OK(run(img, 51200, 0, &r) == 0);
 	TAP_OK(r.has_mfs && r.n_fs == 1 && strcmp(r.fs[0].type, "MFS") == 0);
 	TAP_OK(r.size_as_expected);
@@ -338,7 +367,8 @@ static void test_apple(void)
 
 	/* HFS+ */
 	memset(img + 1024, 0, 512);
-	img[1024] = 'H'; img[1025] = '+';
+	img[1024] = 'H';
+	img[1025] = '+';
 	put_be16(img + 1026, 4);
 	put_be32(img + 1024 + 40, 4096);
 	put_be32(img + 1024 + 44, 10);
@@ -349,30 +379,32 @@ static void test_apple(void)
 
 	/* Apple partition map: zero block + 2 entries, Apple_HFS at block 8 */
 	memset(img, 0, len);
-	img[0] = 'E'; img[1] = 'R';
+	img[0] = 'E';
+	img[1] = 'R';
 	put_be16(img + 2, 512);
 	put_be32(img + 4, 200);
 	for (int i = 0; i < 2; i++) {
 		unsigned char *p = img + 512 * (1 + i);
 
-		p[0] = 'P'; p[1] = 'M';
+		p[0] = 'P';
+		p[1] = 'M';
 		put_be32(p + 4, 2);
 		put_be32(p + 8, i ? 8 : 1);
 		put_be32(p + 12, i ? 150 : 2);
 		memcpy(p + 48, i ? "Apple_HFS" : "Apple_partition_map", i ? 9 : 19);
 	}
-	img[8 * 512 + 1024] = 'B'; img[8 * 512 + 1025] = 'D';
+	img[8 * 512 + 1024] = 'B';
+	img[8 * 512 + 1025] = 'D';
 	TAP_OK(run(img, 200 * 512, 0, &r) == 0);
 	TAP_OK(r.has_apm && r.n_fs == 1 && strcmp(r.fs[0].type, "HFS") == 0);
 	TAP_EQ_U64(r.size_expected, 200 * 512);
 	TAP_STREQ(r.size_source, "Apple zero block");
-	TAP_EQ_U64(r.fs[0].n, 4);	/* zero block, 2 map entries, MDB */
+	TAP_EQ_U64(r.fs[0].n, 4); /* zero block, 2 map entries, MDB */
 	inspect_report_release(&r);
 	free(img);
 }
 
-static int fail_read(void *ctx, uint64_t off, void *buf, size_t len,
-		     struct dv_error *err)
+static int fail_read(void *ctx, uint64_t off, void *buf, size_t len, struct dv_error *err)
 {
 	return dv_error_set(err, DV_ERR_FAIL, "simulated read error at %llu",
 			    (unsigned long long)off);
@@ -380,7 +412,7 @@ static int fail_read(void *ctx, uint64_t off, void *buf, size_t len,
 
 static void test_read_error(void)
 {
-	struct blksrc src = { fail_read, NULL, 1 << 20, NULL };
+	struct blksrc src = {fail_read, NULL, 1 << 20, NULL};
 	struct dv_error err = DV_ERROR_INIT;
 	struct inspect_report r;
 
@@ -412,7 +444,8 @@ static void test_hostile(void)
 		size_t cut = round % 7 == 0 ? rnd() % len : len;
 
 		for (i = 0; i < len; i++)
-			img[i] = round & 1 ? (unsigned char)rnd() : (rnd() % 16 ? 0 : (unsigned char)rnd());
+			img[i] = round & 1 ? (unsigned char)rnd()
+					   : (rnd() % 16 ? 0 : (unsigned char)rnd());
 		if (round % 3 == 0) {
 			make_pvd(img, rnd(), "X", round % 2);
 			memcpy(img + 17 * S + 1, "CD001", 5);
@@ -422,8 +455,10 @@ static void test_hostile(void)
 			put_le32(img + 256 * S + 20, rnd() % 300);
 		}
 		if (round % 5 == 0) {
-			img[0] = 'E'; img[1] = 'R';
-			img[512] = 'P'; img[513] = 'M';
+			img[0] = 'E';
+			img[1] = 'R';
+			img[512] = 'P';
+			img[513] = 'M';
 			memcpy(img + 512 + 48, "Apple_HFS", 10);
 			img[1024] = round & 2 ? 'B' : 'H';
 			img[1025] = round & 2 ? 'D' : '+';

@@ -18,14 +18,25 @@
 #define S 2048
 #define NSEC 80
 
-static void put_le32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = v >> (8 * i) & 0xff; }
-static void put_be32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[3 - i] = v >> (8 * i) & 0xff; }
-static void put_both32(unsigned char *p, uint32_t v) { put_le32(p, v); put_be32(p + 4, v); }
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i) & 0xff;
+}
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[3 - i] = v >> (8 * i) & 0xff;
+}
+static void put_both32(unsigned char *p, uint32_t v)
+{
+	put_le32(p, v);
+	put_be32(p + 4, v);
+}
 
 /* Append a directory record at *pos; su/sulen is its system use area. */
-static void rec(unsigned char *dir, size_t *pos, uint32_t lba, uint32_t len,
-		unsigned flags, const char *name, size_t nlen,
-		const unsigned char *su, size_t sulen)
+static void rec(unsigned char *dir, size_t *pos, uint32_t lba, uint32_t len, unsigned flags,
+		const char *name, size_t nlen, const unsigned char *su, size_t sulen)
 {
 	unsigned char *p = dir + *pos;
 	size_t rl = 33 + nlen + !(nlen & 1) + sulen;
@@ -34,9 +45,16 @@ static void rec(unsigned char *dir, size_t *pos, uint32_t lba, uint32_t len,
 	p[0] = (unsigned char)rl;
 	put_both32(p + 2, lba);
 	put_both32(p + 10, len);
-	p[18] = 126; p[19] = 11; p[20] = 24; p[21] = 12; p[22] = 0; p[23] = 0; p[24] = 0;
+	p[18] = 126;
+	p[19] = 11;
+	p[20] = 24;
+	p[21] = 12;
+	p[22] = 0;
+	p[23] = 0;
+	p[24] = 0;
 	p[25] = (unsigned char)flags;
-	p[28] = 1; p[31] = 1;
+	p[28] = 1;
+	p[31] = 1;
 	p[32] = (unsigned char)nlen;
 	memcpy(p + 33, name, nlen);
 	if (sulen)
@@ -50,14 +68,20 @@ static unsigned char *build(int rr)
 {
 	unsigned char *img = calloc(NSEC, S), *pvd = img + 16 * S;
 	unsigned char *root = img + 20 * S, *sub = img + 21 * S;
-	unsigned char sp[7] = { 'S', 'P', 7, 1, 0xbe, 0xef, 0 };
-	unsigned char su[128] = { 0 };
+	unsigned char sp[7] = {'S', 'P', 7, 1, 0xbe, 0xef, 0};
+	unsigned char su[128] = {0};
 	size_t pos = 0, n;
 
-	pvd[0] = 1; memcpy(pvd + 1, "CD001", 5); pvd[6] = 1;
+	pvd[0] = 1;
+	memcpy(pvd + 1, "CD001", 5);
+	pvd[6] = 1;
 	put_both32(pvd + 80, NSEC);
-	pvd[128] = 0; pvd[129] = 8; pvd[130] = 0; pvd[131] = 8;	/* 2048 both-endian */
-	img[17 * S] = 255; memcpy(img + 17 * S + 1, "CD001", 5);
+	pvd[128] = 0;
+	pvd[129] = 8;
+	pvd[130] = 0;
+	pvd[131] = 8; /* 2048 both-endian */
+	img[17 * S] = 255;
+	memcpy(img + 17 * S + 1, "CD001", 5);
 	pos = 0;
 	rec(pvd + 156 - 0, &pos, 20, S, 2, "\0", 1, NULL, 0);
 
@@ -68,18 +92,35 @@ static unsigned char *build(int rr)
 	if (rr) {
 		/* NM "hello.txt", PX mode 0100600 nlink 1 uid 1000 gid 100,
 		 * TF modify (short form) */
-		su[n++] = 'N'; su[n++] = 'M'; su[n++] = 5 + 9; su[n++] = 1; su[n++] = 0;
-		memcpy(su + n, "hello.txt", 9); n += 9;
+		su[n++] = 'N';
+		su[n++] = 'M';
+		su[n++] = 5 + 9;
+		su[n++] = 1;
+		su[n++] = 0;
+		memcpy(su + n, "hello.txt", 9);
+		n += 9;
 		memset(su + n, 0, 44);
-		su[n] = 'P'; su[n + 1] = 'X'; su[n + 2] = 44; su[n + 3] = 1;
+		su[n] = 'P';
+		su[n + 1] = 'X';
+		su[n + 2] = 44;
+		su[n + 3] = 1;
 		put_both32(su + n + 4, 0100600);
 		put_both32(su + n + 12, 1);
 		put_both32(su + n + 20, 1000);
 		put_both32(su + n + 28, 100);
 		n += 44;
-		su[n++] = 'T'; su[n++] = 'F'; su[n++] = 12; su[n++] = 1; su[n++] = 0x02;
-		su[n++] = 100; su[n++] = 1; su[n++] = 1; su[n++] = 0; su[n++] = 0;
-		su[n++] = 0; su[n++] = 0;	/* 2000-01-01 00:00:00 UTC */
+		su[n++] = 'T';
+		su[n++] = 'F';
+		su[n++] = 12;
+		su[n++] = 1;
+		su[n++] = 0x02;
+		su[n++] = 100;
+		su[n++] = 1;
+		su[n++] = 1;
+		su[n++] = 0;
+		su[n++] = 0;
+		su[n++] = 0;
+		su[n++] = 0; /* 2000-01-01 00:00:00 UTC */
 	}
 	rec(root, &pos, 30, 5, 0, "A.TXT;1", 7, su, n);
 	rec(root, &pos, 40, 4096, 0x80, "BIG.BIN;1", 9, NULL, 0);
@@ -87,11 +128,23 @@ static unsigned char *build(int rr)
 	n = 0;
 	if (rr) {
 		/* a symlink "LNK" -> "../x/y" */
-		su[n++] = 'N'; su[n++] = 'M'; su[n++] = 5 + 3; su[n++] = 1; su[n++] = 0;
-		memcpy(su + n, "lnk", 3); n += 3;
-		su[n++] = 'S'; su[n++] = 'L'; su[n++] = 5 + 2 + 1 + 2; su[n++] = 1; su[n++] = 0;
-		su[n++] = 0x04; su[n++] = 0;
-		su[n++] = 0; su[n++] = 1; su[n++] = 'x';
+		su[n++] = 'N';
+		su[n++] = 'M';
+		su[n++] = 5 + 3;
+		su[n++] = 1;
+		su[n++] = 0;
+		memcpy(su + n, "lnk", 3);
+		n += 3;
+		su[n++] = 'S';
+		su[n++] = 'L';
+		su[n++] = 5 + 2 + 1 + 2;
+		su[n++] = 1;
+		su[n++] = 0;
+		su[n++] = 0x04;
+		su[n++] = 0;
+		su[n++] = 0;
+		su[n++] = 1;
+		su[n++] = 'x';
 	}
 	rec(root, &pos, 0, 0, 0, "LNK;1", 5, su, n);
 	rec(root, &pos, 21, S, 2, "SUB", 3, NULL, 0);
@@ -100,7 +153,7 @@ static unsigned char *build(int rr)
 	rec(sub, &pos, 21, S, 2, "\0", 1, NULL, 0);
 	rec(sub, &pos, 20, S, 2, "\1", 1, NULL, 0);
 	rec(sub, &pos, 31, 3, 0, "C.TXT;1", 7, NULL, 0);
-	rec(sub, &pos, 20, S, 2, "LOOP", 4, NULL, 0);	/* points at the root */
+	rec(sub, &pos, 20, S, 2, "LOOP", 4, NULL, 0); /* points at the root */
 
 	memcpy(img + 30 * S, "hello", 5);
 	memcpy(img + 31 * S, "cc\n", 3);
@@ -135,7 +188,7 @@ static void test_plain(void)
 	TAP_OK(e && S_ISDIR(e->mode) && (e->mode & 0777) == 0555);
 	e = isotree_find(&t, "/A.TXT");
 	TAP_OK(e && S_ISREG(e->mode) && e->size == 5 && e->n_extents == 1);
-	TAP_EQ_U64(e ? e->mtime : 0, 1795521600);	/* 2026-11-24 12:00 UTC */
+	TAP_EQ_U64(e ? e->mtime : 0, 1795521600); /* 2026-11-24 12:00 UTC */
 	e = isotree_find(&t, "/BIG.BIN");
 	TAP_OK(e && e->size == 4196 && e->n_extents == 2);
 	if (e) {
@@ -194,7 +247,7 @@ static void test_rockridge(void)
 	e = isotree_find(&t, "/lnk");
 	TAP_OK(e && e->link_target && strcmp(e->link_target, "../x") == 0);
 	TAP_OK(e && S_ISLNK(e->mode));
-	TAP_OK(isotree_find(&t, "/BIG.BIN") != NULL);	/* no NM: ISO name */
+	TAP_OK(isotree_find(&t, "/BIG.BIN") != NULL); /* no NM: ISO name */
 	isotree_release(&t);
 	TAP_OK(isotree_read(&src, 0, ISOTREE_NAMES_ISO, &t, &err) == 0);
 	TAP_OK(isotree_find(&t, "/A.TXT") != NULL);
@@ -210,8 +263,7 @@ struct secsrc {
 	uint64_t max_lba_end;
 };
 
-static int sec_read(void *ctx, uint64_t lba, uint32_t count, void *buf,
-		    struct dv_error *err)
+static int sec_read(void *ctx, uint64_t lba, uint32_t count, void *buf, struct dv_error *err)
 {
 	struct secsrc *s = ctx;
 
@@ -232,7 +284,7 @@ static void sec_close(void *ctx)
 static void test_sector_source(void)
 {
 	unsigned char *img = build(1), buf[4196], a[300], b[300];
-	struct secsrc ss = { img, 0, 0, 0 };
+	struct secsrc ss = {img, 0, 0, 0};
 	struct blksrc src, mem;
 	struct dv_error err = DV_ERROR_INIT;
 	struct isotree t;
@@ -288,8 +340,8 @@ static void test_mutated(void)
 		blksrc_init_mem(&src, img, len);
 		if (isotree_read(&src, 0, ISOTREE_NAMES_AUTO, &t, &err) == 0) {
 			for (size_t i = 0; i < t.n; i++)
-				if (isotree_read_file(&src, &t.entries[i], rnd() % 5000,
-						      buf, sizeof(buf), &err) < -1)
+				if (isotree_read_file(&src, &t.entries[i], rnd() % 5000, buf,
+						      sizeof(buf), &err) < -1)
 					ok = 0;
 		}
 		isotree_release(&t);

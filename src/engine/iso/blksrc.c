@@ -21,8 +21,7 @@ struct file_ctx {
 	char *path;
 };
 
-static int file_read(void *ctx, uint64_t off, void *buf, size_t len,
-		     struct dv_error *err)
+static int file_read(void *ctx, uint64_t off, void *buf, size_t len, struct dv_error *err)
 {
 	struct file_ctx *f = ctx;
 	unsigned char *p = buf;
@@ -33,14 +32,13 @@ static int file_read(void *ctx, uint64_t off, void *buf, size_t len,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return dv_error_errno(err, errno,
-				"cannot read '%s' at byte %llu", f->path,
-				(unsigned long long)off);
+			return dv_error_errno(err, errno, "cannot read '%s' at byte %llu", f->path,
+					      (unsigned long long)off);
 		}
 		if (n == 0)
 			return dv_error_set(err, DV_ERR_FAIL,
-				"cannot read '%s' at byte %llu: unexpected end of data",
-				f->path, (unsigned long long)off);
+					    "cannot read '%s' at byte %llu: unexpected end of data",
+					    f->path, (unsigned long long)off);
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;
@@ -57,8 +55,7 @@ static void file_close(void *ctx)
 	free(f);
 }
 
-int blksrc_open_path(struct blksrc *src, const char *path,
-		     struct dv_error *err)
+int blksrc_open_path(struct blksrc *src, const char *path, struct dv_error *err)
 {
 	struct file_ctx *f;
 	struct stat st;
@@ -79,8 +76,7 @@ int blksrc_open_path(struct blksrc *src, const char *path,
 	} else if (S_ISBLK(st.st_mode)) {
 #ifdef BLKGETSIZE64
 		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
-			dv_error_errno(err, errno, "cannot get the size of '%s'",
-				       path);
+			dv_error_errno(err, errno, "cannot get the size of '%s'", path);
 			close(fd);
 			return -1;
 		}
@@ -88,16 +84,15 @@ int blksrc_open_path(struct blksrc *src, const char *path,
 		off_t end = lseek(fd, 0, SEEK_END);
 
 		if (end < 0) {
-			dv_error_errno(err, errno, "cannot get the size of '%s'",
-				       path);
+			dv_error_errno(err, errno, "cannot get the size of '%s'", path);
 			close(fd);
 			return -1;
 		}
 		size = (uint64_t)end;
 #endif
 	} else {
-		dv_error_set(err, DV_ERR_USAGE,
-			     "cannot read '%s': not a file or block device", path);
+		dv_error_set(err, DV_ERR_USAGE, "cannot read '%s': not a file or block device",
+			     path);
 		close(fd);
 		return -1;
 	}
@@ -115,8 +110,7 @@ int blksrc_open_path(struct blksrc *src, const char *path,
 	return 0;
 }
 
-static int mem_read(void *ctx, uint64_t off, void *buf, size_t len,
-		    struct dv_error *err)
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len, struct dv_error *err)
 {
 	memcpy(buf, (const unsigned char *)ctx + off, len);
 	return 0;
@@ -138,13 +132,12 @@ struct sector_ctx {
 	void (*close_ctx)(void *ctx);
 	void *ctx;
 	uint64_t nsectors;
-	uint64_t cache_lba;		/* first sector in the cache */
-	uint32_t cache_count;		/* 0: empty */
+	uint64_t cache_lba;   /* first sector in the cache */
+	uint32_t cache_count; /* 0: empty */
 	unsigned char cache[CACHE_SECTORS * SEC];
 };
 
-static int sector_read(void *vctx, uint64_t off, void *buf, size_t len,
-		       struct dv_error *err)
+static int sector_read(void *vctx, uint64_t off, void *buf, size_t len, struct dv_error *err)
 {
 	struct sector_ctx *s = vctx;
 	unsigned char *out = buf;
@@ -153,8 +146,7 @@ static int sector_read(void *vctx, uint64_t off, void *buf, size_t len,
 		uint64_t lba = off / SEC;
 		size_t in, n;
 
-		if (!s->cache_count || lba < s->cache_lba ||
-		    lba >= s->cache_lba + s->cache_count) {
+		if (!s->cache_count || lba < s->cache_lba || lba >= s->cache_lba + s->cache_count) {
 			uint64_t left = s->nsectors - lba;
 			uint32_t count = left < CACHE_SECTORS ? (uint32_t)left : CACHE_SECTORS;
 
@@ -193,8 +185,8 @@ static void sector_close(void *vctx)
 }
 
 int blksrc_init_sectors(struct blksrc *src, blksrc_sector_fn read_sectors,
-			void (*close_ctx)(void *ctx), uint64_t nsectors,
-			void *ctx, struct dv_error *err)
+			void (*close_ctx)(void *ctx), uint64_t nsectors, void *ctx,
+			struct dv_error *err)
 {
 	struct sector_ctx *s;
 
@@ -222,8 +214,8 @@ void blksrc_close(struct blksrc *src)
 	*src = (struct blksrc)BLKSRC_INIT;
 }
 
-int64_t blksrc_read_clamped(const struct blksrc *src, uint64_t off,
-			    void *buf, size_t len, struct dv_error *err)
+int64_t blksrc_read_clamped(const struct blksrc *src, uint64_t off, void *buf, size_t len,
+			    struct dv_error *err)
 {
 	size_t have = 0;
 

@@ -108,27 +108,24 @@ static int py_int(const unsigned char *p, size_t len, long *out)
 	return 0;
 }
 
-static void add_dec_datetime(struct insp_struct *s, const char *name,
-			     const unsigned char *p)
+static void add_dec_datetime(struct insp_struct *s, const char *name, const unsigned char *p)
 {
 	long y, mo, d, h, mi, se, cs;
 	char buf[128];
 
 	if (py_int(p, 4, &y) || py_int(p + 4, 2, &mo) || py_int(p + 6, 2, &d) ||
-	    py_int(p + 8, 2, &h) || py_int(p + 10, 2, &mi) ||
-	    py_int(p + 12, 2, &se) || py_int(p + 14, 2, &cs)) {
+	    py_int(p + 8, 2, &h) || py_int(p + 10, 2, &mi) || py_int(p + 12, 2, &se) ||
+	    py_int(p + 14, 2, &cs)) {
 		insp_add_str(s, name, "");
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%ld/%02ld/%02ld, %02ld:%02ld:%02ld",
-		 y, mo, d, h, mi, se);
+	snprintf(buf, sizeof(buf), "%ld/%02ld/%02ld, %02ld:%02ld:%02ld", y, mo, d, h, mi, se);
 	insp_add_str(s, name, buf);
 }
 
 /* The Primary Volume Descriptor of ISO 9660 and the Standard File
  * Structure VD of High Sierra share isolyzer's field layout. */
-static struct insp_struct *parse_pvd(struct insp_fs *fs, const char *name,
-				     const unsigned char *b)
+static struct insp_struct *parse_pvd(struct insp_fs *fs, const char *name, const unsigned char *b)
 {
 	struct insp_struct *s = insp_fs_add(fs, name, 0);
 
@@ -171,8 +168,7 @@ static int joliet_level(const unsigned char *b)
 	return b[90] == 0x40 ? 1 : b[90] == 0x43 ? 2 : b[90] == 0x45 ? 3 : 0;
 }
 
-static void parse_joliet(struct ictx *c, struct insp_fs *fs,
-			 const unsigned char *b, uint64_t off)
+static void parse_joliet(struct ictx *c, struct insp_fs *fs, const unsigned char *b, uint64_t off)
 {
 	struct insp_struct *s = insp_fs_add(fs, "jolietVolumeDescriptor", 1);
 
@@ -195,8 +191,7 @@ static void parse_joliet(struct ictx *c, struct insp_fs *fs,
 
 /* El Torito: the boot record points at the boot catalog, whose first
  * entry is the validation entry and second the initial/default entry. */
-static void parse_eltorito(struct ictx *c, struct insp_fs *fs,
-			   const unsigned char *b)
+static void parse_eltorito(struct ictx *c, struct insp_fs *fs, const unsigned char *b)
 {
 	struct insp_struct *s = insp_fs_add(fs, "elToritoBootRecord", 1);
 	unsigned char cat[SECTOR];
@@ -217,8 +212,7 @@ static void parse_eltorito(struct ictx *c, struct insp_fs *fs,
 	insp_add_bool(s, "bootCatalogReadable", 1);
 	for (i = 0; i < 32; i += 2)
 		sum += get_le16(cat + i);
-	valid = cat[0] == 1 && cat[30] == 0x55 && cat[31] == 0xaa &&
-		(sum & 0xffff) == 0;
+	valid = cat[0] == 1 && cat[30] == 0x55 && cat[31] == 0xaa && (sum & 0xffff) == 0;
 	insp_add_bool(s, "validationEntryValid", valid);
 	insp_add_uint(s, "platformId", cat[1]);
 	insp_add_text(s, "idString", cat + 4, 24);
@@ -241,8 +235,8 @@ static void parse_eltorito(struct ictx *c, struct insp_fs *fs,
 }
 
 struct walk {
-	int vdtype;		/* last VD type read; -9999 at the end of data */
-	uint64_t pos;		/* byte position after the last VD read */
+	int vdtype;   /* last VD type read; -9999 at the end of data */
+	uint64_t pos; /* byte position after the last VD read */
 	struct insp_struct *pvd, *sfsvd;
 };
 
@@ -266,8 +260,7 @@ static void walk_iso(struct ictx *c, struct walk *w)
 				w->pvd = s;
 		} else if (fs && joliet_level(b)) {
 			parse_joliet(c, fs, b, w->pos);
-		} else if (fs && b[0] == 0 &&
-			   memcmp(b + 7, "EL TORITO SPECIFICATION", 23) == 0) {
+		} else if (fs && b[0] == 0 && memcmp(b + 7, "EL TORITO SPECIFICATION", 23) == 0) {
 			parse_eltorito(c, fs, b);
 		}
 		w->pos += SECTOR;
@@ -302,9 +295,7 @@ static void walk_hsf(struct ictx *c, struct walk *w)
 /* After the ISO descriptors: BEA01/NSR02/NSR03/BOOT2/TEA01 mean UDF. */
 static int count_extended(struct ictx *c, uint64_t pos)
 {
-	static const char *const ids[] = {
-		"CD001", "BEA01", "NSR02", "NSR03", "BOOT2", "TEA01"
-	};
+	static const char *const ids[] = {"CD001", "BEA01", "NSR02", "NSR03", "BOOT2", "TEA01"};
 	unsigned char id[5];
 	int count = 0, n = 0, known = 1;
 
@@ -344,8 +335,7 @@ static void add_tag(struct insp_struct *s, const unsigned char *b)
 
 /* An extra: is there a valid Anchor Volume Descriptor Pointer at sector
  * lba? (tag 2, correct tag checksum, tag location == lba) */
-static int check_avdp(struct ictx *c, struct insp_fs *fs, uint64_t lba,
-		      const char *where)
+static int check_avdp(struct ictx *c, struct insp_fs *fs, uint64_t lba, const char *where)
 {
 	unsigned char b[512];
 	struct insp_struct *s;
@@ -353,8 +343,7 @@ static int check_avdp(struct ictx *c, struct insp_fs *fs, uint64_t lba,
 
 	if (lba > UINT64_MAX / SECTOR || rd_soft(c, lba * SECTOR, b, sizeof(b)) < 32)
 		return 0;
-	ok = get_le16(b) == 2 && udf_tag_checksum_ok(b) &&
-	     get_le32(b + 12) == (uint32_t)lba;
+	ok = get_le16(b) == 2 && udf_tag_checksum_ok(b) && get_le32(b + 12) == (uint32_t)lba;
 	if (!ok)
 		return 0;
 	s = fs ? insp_fs_add(fs, "anchorVolumeDescriptorPointer", 1) : NULL;
@@ -373,8 +362,7 @@ struct udf {
 	struct insp_struct *pd, *lvd, *lvid;
 };
 
-static void parse_lvid(struct ictx *c, struct insp_fs *fs, struct udf *u,
-		       uint32_t loc)
+static void parse_lvid(struct ictx *c, struct insp_fs *fs, struct udf *u, uint32_t loc)
 {
 	unsigned char b[SECTOR];
 	struct insp_struct *s;
@@ -385,8 +373,8 @@ static void parse_lvid(struct ictx *c, struct insp_fs *fs, struct udf *u,
 	if (!s)
 		return;
 	add_tag(s, b);
-	snprintf(buf, sizeof(buf), "%u/%02u/%02u, %02u:%02u:%02u",
-		 (unsigned)get_le16(b + 18), b[20], b[21], b[22], b[23], b[24]);
+	snprintf(buf, sizeof(buf), "%u/%02u/%02u, %02u:%02u:%02u", (unsigned)get_le16(b + 18),
+		 b[20], b[21], b[22], b[23], b[24]);
 	insp_add_str(s, "timeStamp", buf);
 	insp_add_uint(s, "integrityType", get_le32(b + 28));
 	insp_add_uint(s, "numberOfPartitions", get_le32(b + 72));
@@ -396,8 +384,7 @@ static void parse_lvid(struct ictx *c, struct insp_fs *fs, struct udf *u,
 	u->lvid = s;
 }
 
-static void parse_lvd(struct ictx *c, struct insp_fs *fs, struct udf *u,
-		      const unsigned char *b)
+static void parse_lvd(struct ictx *c, struct insp_fs *fs, struct udf *u, const unsigned char *b)
 {
 	struct insp_struct *s = insp_fs_add(fs, "logicalVolumeDescriptor", 0);
 
@@ -491,8 +478,7 @@ static struct insp_struct *parse_mdb(struct insp_fs *fs, const unsigned char *b)
 	return s;
 }
 
-static struct insp_struct *parse_pm_entry(struct insp_fs *fs,
-					  const unsigned char *b)
+static struct insp_struct *parse_pm_entry(struct insp_fs *fs, const unsigned char *b)
 {
 	struct insp_struct *s = insp_fs_add(fs, "applePartitionMap", 0);
 
@@ -530,7 +516,11 @@ static void walk_apple(struct ictx *c, struct apple *a)
 	if (a->zero_block)
 		blk = get_be16(b + 2);
 	/* Candidate offsets of the partition map, sorted and unique. */
-	offs[0] = 512; offs[1] = 1024; offs[2] = 1536; offs[3] = 2048; offs[4] = blk;
+	offs[0] = 512;
+	offs[1] = 1024;
+	offs[2] = 1536;
+	offs[3] = 2048;
+	offs[4] = blk;
 	for (k = 0; k < 5; k++)
 		for (j = k + 1; j < 5; j++)
 			if (offs[j] < offs[k]) {
@@ -608,8 +598,7 @@ static void walk_apple(struct ictx *c, struct apple *a)
 				parse_mdb(fs, m);
 			}
 		}
-		a->fstype = has_mfs ? "MFS" : has_hfs ? "HFS" :
-			    has_hfsx ? "HFS+" : "Unknown";
+		a->fstype = has_mfs ? "MFS" : has_hfs ? "HFS" : has_hfsx ? "HFS+" : "Unknown";
 	}
 	if (a->hfsplus_sig) {
 		struct insp_struct *s = insp_fs_add(fs, "hfsPlusVolumeheader", 0);
@@ -652,14 +641,12 @@ static int64_t mul_sat(int64_t a, int64_t b)
 	return r;
 }
 
-static int64_t field_product(const struct insp_struct *s, const char *a,
-			     const char *b)
+static int64_t field_product(const struct insp_struct *s, const char *a, const char *b)
 {
 	return mul_sat(insp_get_int(s, a), insp_get_int(s, b));
 }
 
-static void set_volume_id(struct inspect_report *rep,
-			  const struct insp_struct *s, const char *name)
+static void set_volume_id(struct inspect_report *rep, const struct insp_struct *s, const char *name)
 {
 	const struct insp_field *f = s ? insp_find(s, name) : NULL;
 
@@ -668,18 +655,21 @@ static void set_volume_id(struct inspect_report *rep,
 	snprintf(rep->volume_id, sizeof(rep->volume_id), "%s", f->text);
 }
 
-int inspect_run(const struct blksrc *src, uint64_t sector_offset,
-		struct inspect_report *rep, struct dv_error *err)
+int inspect_run(const struct blksrc *src, uint64_t sector_offset, struct inspect_report *rep,
+		struct dv_error *err)
 {
 	struct dv_error local = DV_ERROR_INIT;
-	struct ictx c = { src, err ? err : &local, 0, rep };
-	struct walk w = { -1, VD_START, NULL, NULL };
-	struct udf u = { NULL, NULL, NULL };
+	struct ictx c = {src, err ? err : &local, 0, rep};
+	struct walk w = {-1, VD_START, NULL, NULL};
+	struct udf u = {NULL, NULL, NULL};
 	struct apple a;
 	unsigned char s1[8], s2[8];
 	int iso, hsf;
 	int64_t off = (int64_t)(sector_offset > INT32_MAX ? INT32_MAX : sector_offset);
-	struct { int64_t v; const char *src; } est[6];
+	struct {
+		int64_t v;
+		const char *src;
+	} est[6];
 	size_t k;
 
 	memset(rep, 0, sizeof(*rep));
@@ -718,23 +708,25 @@ int inspect_run(const struct blksrc *src, uint64_t sector_offset,
 	rep->contains_known_fs = rep->n_fs > 0;
 
 	est[0].v = w.pvd ? mul_sat(insp_get_int(w.pvd, "volumeSpaceSize") - off,
-			   insp_get_int(w.pvd, "logicalBlockSize")) : 0;
+				   insp_get_int(w.pvd, "logicalBlockSize"))
+			 : 0;
 	est[0].src = "ISO 9660 primary volume descriptor";
 	est[1].v = w.sfsvd ? mul_sat(insp_get_int(w.sfsvd, "volumeSpaceSize") - off,
-			   insp_get_int(w.sfsvd, "logicalBlockSize")) : 0;
+				     insp_get_int(w.sfsvd, "logicalBlockSize"))
+			   : 0;
 	est[1].src = "High Sierra standard file structure volume descriptor";
 	est[2].v = a.pm && a.zb ? field_product(a.zb, "blockCount", "blockSize") : 0;
 	est[2].src = "Apple zero block";
-	est[3].v = a.mdb_sig && a.mdb ?
-		   field_product(a.mdb, "blockCount", "blockSize") : 0;
+	est[3].v = a.mdb_sig && a.mdb ? field_product(a.mdb, "blockCount", "blockSize") : 0;
 	est[3].src = "HFS master directory block";
-	est[4].v = a.hfsplus_sig && a.hfsplus ?
-		   field_product(a.hfsplus, "blockCount", "blockSize") : 0;
+	est[4].v =
+	    a.hfsplus_sig && a.hfsplus ? field_product(a.hfsplus, "blockCount", "blockSize") : 0;
 	est[4].src = "HFS+ volume header";
-	est[5].v = u.lvd && u.lvid && u.pd ?
-		   mul_sat(insp_get_int(u.pd, "partitionLength") +
-			   insp_get_int(u.pd, "partitionStartingLocation"),
-			   insp_get_int(u.lvd, "logicalBlockSize")) : 0;
+	est[5].v = u.lvd && u.lvid && u.pd
+		       ? mul_sat(insp_get_int(u.pd, "partitionLength") +
+				     insp_get_int(u.pd, "partitionStartingLocation"),
+				 insp_get_int(u.lvd, "logicalBlockSize"))
+		       : 0;
 	est[5].src = "UDF partition descriptor";
 	for (k = 0; k < 6; k++) {
 		if (est[k].v > rep->size_expected) {
@@ -776,8 +768,7 @@ void inspect_report_release(struct inspect_report *rep)
 	rep->n_fs = 0;
 }
 
-const char *inspect_diff_sectors(const struct inspect_report *rep,
-				 char *buf, size_t size)
+const char *inspect_diff_sectors(const struct inspect_report *rep, char *buf, size_t size)
 {
 	int64_t d = rep->size_difference;
 	size_t n;

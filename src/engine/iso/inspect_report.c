@@ -22,22 +22,17 @@
 static int is_dropped(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xad ||
-	       (cp >= 0x600 && cp <= 0x605) || cp == 0x61c || cp == 0x6dd ||
-	       cp == 0x70f || cp == 0x180e ||
-	       (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-	       (cp >= 0xfff9 && cp <= 0xfffb) || cp == 0xfffe || cp == 0xffff ||
-	       (cp >= 0xd800 && cp <= 0xdfff) ||
-	       (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 ||
-	       (cp >= 0xe0000 && cp <= 0xe007f);
+	       (cp >= 0x600 && cp <= 0x605) || cp == 0x61c || cp == 0x6dd || cp == 0x70f ||
+	       cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+	       cp == 0xfffe || cp == 0xffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	       (cp >= 0xe000 && cp <= 0xf8ff) || cp >= 0xf0000 || (cp >= 0xe0000 && cp <= 0xe007f);
 }
 
 static int is_space(uint32_t cp)
 {
-	return cp == ' ' || cp == 0xa0 || cp == 0x1680 ||
-	       (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
-	       cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
+	return cp == ' ' || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+	       cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
 /* Decode one UTF-8 sequence at p (n bytes left); 0 when invalid. */
@@ -159,8 +154,7 @@ char *insp_text_ucs2be(const unsigned char *p, size_t len)
 	return out;
 }
 
-static struct insp_field *new_field(struct insp_struct *s, const char *name,
-				    enum insp_type type)
+static struct insp_field *new_field(struct insp_struct *s, const char *name, enum insp_type type)
 {
 	struct insp_field *f;
 
@@ -215,14 +209,12 @@ void insp_add_str(struct insp_struct *s, const char *name, const char *v)
 	insp_add_owned(s, name, strdup(v));
 }
 
-void insp_add_text(struct insp_struct *s, const char *name,
-		   const unsigned char *p, size_t len)
+void insp_add_text(struct insp_struct *s, const char *name, const unsigned char *p, size_t len)
 {
 	insp_add_owned(s, name, insp_text_clean(p, len));
 }
 
-struct insp_struct *insp_fs_add(struct insp_fs *fs, const char *name,
-				int extra)
+struct insp_struct *insp_fs_add(struct insp_fs *fs, const char *name, int extra)
 {
 	struct insp_struct *s;
 
@@ -237,8 +229,7 @@ struct insp_struct *insp_fs_add(struct insp_fs *fs, const char *name,
 	return s;
 }
 
-const struct insp_field *insp_find(const struct insp_struct *s,
-				   const char *name)
+const struct insp_field *insp_find(const struct insp_struct *s, const char *name)
 {
 	size_t i;
 
@@ -295,8 +286,7 @@ static void sb_puts(struct sbuf *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
 	char tmp[512];
@@ -314,11 +304,20 @@ static void sb_escaped(struct sbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		default: sb_add(b, s, 1);
+		case '&':
+			sb_puts(b, "&amp;");
+			break;
+		case '<':
+			sb_puts(b, "&lt;");
+			break;
+		case '>':
+			sb_puts(b, "&gt;");
+			break;
+		case '"':
+			sb_puts(b, "&quot;");
+			break;
+		default:
+			sb_add(b, s, 1);
 		}
 	}
 }
@@ -331,8 +330,7 @@ static void xml_indent(struct sbuf *b, int depth)
 		sb_puts(b, "    ");
 }
 
-static void xml_text(struct sbuf *b, int depth, const char *name,
-		     const char *value)
+static void xml_text(struct sbuf *b, int depth, const char *name, const char *value)
 {
 	xml_indent(b, depth);
 	if (!value || !*value) {
@@ -378,8 +376,7 @@ static void ctime_str(int64_t t, char *buf, size_t size)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!localtime_r(&tt, &tm) ||
-	    !strftime(buf, size, "%a %b %e %H:%M:%S %Y", &tm))
+	if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%a %b %e %H:%M:%S %Y", &tm))
 		snprintf(buf, size, "%s", "");
 }
 
@@ -393,30 +390,38 @@ static void xml_struct(struct sbuf *b, int depth, const struct insp_struct *s)
 		const struct insp_field *f = &s->f[i];
 
 		switch (f->type) {
-		case INSP_UINT: xml_u64(b, depth + 1, f->name, f->u); break;
-		case INSP_INT: xml_i64(b, depth + 1, f->name, f->i); break;
-		case INSP_BOOL: xml_bool(b, depth + 1, f->name, (int)f->u); break;
-		case INSP_TEXT: xml_text(b, depth + 1, f->name, f->text); break;
+		case INSP_UINT:
+			xml_u64(b, depth + 1, f->name, f->u);
+			break;
+		case INSP_INT:
+			xml_i64(b, depth + 1, f->name, f->i);
+			break;
+		case INSP_BOOL:
+			xml_bool(b, depth + 1, f->name, (int)f->u);
+			break;
+		case INSP_TEXT:
+			xml_text(b, depth + 1, f->name, f->text);
+			break;
 		}
 	}
 	xml_indent(b, depth);
 	sb_printf(b, "</%s>\n", s->name);
 }
 
-char *inspect_report_xml(const struct inspect_report *rep,
-			 const struct inspect_fileinfo *fi,
+char *inspect_report_xml(const struct inspect_report *rep, const struct inspect_fileinfo *fi,
 			 const char *tool, const char *version)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct sbuf b = {NULL, 0, 0, 0};
 	char tmp[64], *name, *path;
 	size_t i, j;
 	int any;
 
 	sb_puts(&b, "<?xml version=\"1.0\" ?>\n");
 	sb_puts(&b, "<isolyzer xmlns=\"http://kb.nl/ns/isolyzer/v1/\" "
-		"xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-		"xsi:schemaLocation=\"http://kb.nl/ns/isolyzer/v1/ "
-		"https://raw.githubusercontent.com/KBNLresearch/isolyzer/master/xsd/isolyzer-v-1-0.xsd\">\n");
+		    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+		    "xsi:schemaLocation=\"http://kb.nl/ns/isolyzer/v1/ "
+		    "https://raw.githubusercontent.com/KBNLresearch/isolyzer/master/xsd/"
+		    "isolyzer-v-1-0.xsd\">\n");
 	xml_indent(&b, 1);
 	sb_puts(&b, "<toolInfo>\n");
 	xml_text(&b, 2, "toolName", tool);
@@ -452,8 +457,7 @@ char *inspect_report_xml(const struct inspect_report *rep,
 	xml_i64(&b, 3, "sizeExpected", rep->size_expected);
 	xml_u64(&b, 3, "sizeActual", rep->size_actual);
 	xml_i64(&b, 3, "sizeDifference", rep->size_difference);
-	xml_text(&b, 3, "sizeDifferenceSectors",
-		 inspect_diff_sectors(rep, tmp, sizeof(tmp)));
+	xml_text(&b, 3, "sizeDifferenceSectors", inspect_diff_sectors(rep, tmp, sizeof(tmp)));
 	xml_bool(&b, 3, "sizeAsExpected", rep->size_as_expected);
 	xml_bool(&b, 3, "smallerThanExpected", rep->smaller_than_expected);
 	xml_indent(&b, 2);
@@ -513,19 +517,24 @@ static json_t *json_struct(const struct insp_struct *s)
 
 		switch (f->type) {
 		case INSP_UINT:
-			jset(o, f->name, json_integer(f->u > INT64_MAX ?
-				INT64_MAX : (json_int_t)f->u));
+			jset(o, f->name,
+			     json_integer(f->u > INT64_MAX ? INT64_MAX : (json_int_t)f->u));
 			break;
-		case INSP_INT: jset(o, f->name, json_integer(f->i)); break;
-		case INSP_BOOL: jset(o, f->name, json_boolean(f->u)); break;
-		case INSP_TEXT: jset(o, f->name, json_string(f->text)); break;
+		case INSP_INT:
+			jset(o, f->name, json_integer(f->i));
+			break;
+		case INSP_BOOL:
+			jset(o, f->name, json_boolean(f->u));
+			break;
+		case INSP_TEXT:
+			jset(o, f->name, json_string(f->text));
+			break;
 		}
 	}
 	return o;
 }
 
-json_t *inspect_report_json(const struct inspect_report *rep,
-			    const struct inspect_fileinfo *fi,
+json_t *inspect_report_json(const struct inspect_report *rep, const struct inspect_fileinfo *fi,
 			    const char *tool, const char *version)
 {
 	json_t *root = json_object(), *ti = json_object(), *img = json_object();
@@ -551,8 +560,7 @@ json_t *inspect_report_json(const struct inspect_report *rep,
 		time_t t = (time_t)fi->mtime;
 		struct tm tm;
 
-		if (gmtime_r(&t, &tm) &&
-		    strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		if (gmtime_r(&t, &tm) && strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%SZ", &tm))
 			jset(fin, "fileLastModified", json_string(tmp));
 	}
 	jset(img, "fileInfo", fin);
@@ -568,8 +576,7 @@ json_t *inspect_report_json(const struct inspect_report *rep,
 	jset(tests, "sizeExpectedSource", json_string(rep->size_source));
 	jset(tests, "sizeActual", json_integer((json_int_t)rep->size_actual));
 	jset(tests, "sizeDifference", json_integer(rep->size_difference));
-	jset(tests, "sizeDifferenceSectors",
-	     json_real((double)rep->size_difference / 2048.0));
+	jset(tests, "sizeDifferenceSectors", json_real((double)rep->size_difference / 2048.0));
 	jset(tests, "sizeAsExpected", json_boolean(rep->size_as_expected));
 	jset(tests, "smallerThanExpected", json_boolean(rep->smaller_than_expected));
 	jset(img, "tests", tests);

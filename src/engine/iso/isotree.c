@@ -23,14 +23,13 @@
 
 static uint32_t le32(const unsigned char *p)
 {
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[1] << 8 | p[0];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
 /* A set of directory extents already read, to cut loops. */
 struct seen {
 	uint64_t *v;
-	size_t n, cap;		/* cap is a power of two */
+	size_t n, cap; /* cap is a power of two */
 };
 
 /* Returns 1 if lba was new (and adds it), 0 if seen, -1 on OOM. */
@@ -56,7 +55,7 @@ static int seen_add(struct seen *s, uint64_t lba)
 		s->v = nv;
 		s->cap = cap;
 	}
-	lba++;			/* 0 marks an empty slot */
+	lba++; /* 0 marks an empty slot */
 	i = (size_t)(lba * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
 	while (s->v[i]) {
 		if (s->v[i] == lba)
@@ -74,9 +73,9 @@ struct ctx {
 	struct isotree *tree;
 	struct seen seen;
 	uint32_t bs;
-	int rr;			/* parse Rock Ridge */
+	int rr; /* parse Rock Ridge */
 	int joliet;
-	unsigned skp;		/* SUSP bytes to skip (from SP) */
+	unsigned skp; /* SUSP bytes to skip (from SP) */
 	int failed;
 };
 
@@ -111,8 +110,8 @@ static int64_t date7(const unsigned char *p)
 {
 	unsigned mon = p[1] >= 1 && p[1] <= 12 ? p[1] : 1;
 	unsigned day = p[2] >= 1 && p[2] <= 31 ? p[2] : 1;
-	int64_t t = days_from_civil(1900 + (int64_t)p[0], mon, day) * 86400 +
-		    (int64_t)p[3] * 3600 + (int64_t)p[4] * 60 + p[5];
+	int64_t t = days_from_civil(1900 + (int64_t)p[0], mon, day) * 86400 + (int64_t)p[3] * 3600 +
+		    (int64_t)p[4] * 60 + p[5];
 
 	return t - (int64_t)(signed char)p[6] * 15 * 60;
 }
@@ -121,7 +120,7 @@ static int64_t date7(const unsigned char *p)
 static int64_t date17(const unsigned char *p)
 {
 	int v[6], i, k;
-	static const int w[6] = { 4, 2, 2, 2, 2, 2 };
+	static const int w[6] = {4, 2, 2, 2, 2, 2};
 	const unsigned char *q = p;
 
 	for (i = 0; i < 6; i++) {
@@ -134,8 +133,7 @@ static int64_t date17(const unsigned char *p)
 	if (v[2] < 1 || v[2] > 31)
 		v[2] = 1;
 	return days_from_civil(v[0], (unsigned)v[1], (unsigned)v[2]) * 86400 +
-	       (int64_t)v[3] * 3600 + v[4] * 60 + v[5] -
-	       (int64_t)(signed char)p[16] * 15 * 60;
+	       (int64_t)v[3] * 3600 + v[4] * 60 + v[5] - (int64_t)(signed char)p[16] * 15 * 60;
 }
 
 static void sl_append(struct rrinfo *ri, const char *s, size_t n)
@@ -158,8 +156,7 @@ static void parse_sl(struct rrinfo *ri, const unsigned char *e, size_t len)
 
 		if (pos + 2 + cl > len)
 			break;
-		if (ri->link_len > 0 && !ri->sl_cont &&
-		    !(ri->link_len == 1 && ri->link[0] == '/'))
+		if (ri->link_len > 0 && !ri->sl_cont && !(ri->link_len == 1 && ri->link[0] == '/'))
 			sl_append(ri, "/", 1);
 		if (cf & 0x08)
 			sl_append(ri, "/", 1);
@@ -175,8 +172,7 @@ static void parse_sl(struct rrinfo *ri, const unsigned char *e, size_t len)
 }
 
 /* Parse SUSP entries in area[0..len); follow CE continuations. */
-static void parse_susp(struct ctx *c, const unsigned char *area, size_t len,
-		       struct rrinfo *ri)
+static void parse_susp(struct ctx *c, const unsigned char *area, size_t len, struct rrinfo *ri)
 {
 	unsigned char *buf = NULL;
 	int hops = 0;
@@ -266,7 +262,7 @@ static char *ucs2_to_utf8(const unsigned char *p, size_t len)
 		unsigned cp = (unsigned)p[i] << 8 | p[i + 1];
 
 		if (cp >= 0xd800 && cp <= 0xdfff)
-			cp = 0xfffd;	/* no surrogate pairs in UCS-2 */
+			cp = 0xfffd; /* no surrogate pairs in UCS-2 */
 		if (cp < 0x80) {
 			out[o++] = (char)cp;
 		} else if (cp < 0x800) {
@@ -368,12 +364,12 @@ struct subdir {
 struct dirstate {
 	struct subdir *sub;
 	size_t nsub, capsub;
-	size_t pending;		/* index of a multi-extent file + 1, or 0 */
+	size_t pending; /* index of a multi-extent file + 1, or 0 */
 };
 
 /* Handle one directory record (not "." or ".."). */
-static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen,
-			  const char *parent, struct dirstate *ds)
+static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen, const char *parent,
+			  struct dirstate *ds)
 {
 	unsigned flags = r[25], idlen = r[32];
 	size_t sua = 33 + idlen + !(idlen & 1);
@@ -394,7 +390,7 @@ static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen,
 			ds->pending = 0;
 		return;
 	}
-	if (flags & 0x04)		/* associated file */
+	if (flags & 0x04) /* associated file */
 		return;
 	ri = calloc(1, sizeof(*ri));
 	if (!ri) {
@@ -413,8 +409,7 @@ static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen,
 		is_dir = 1;
 		lba = ri->cl_lba;
 		/* The size of a relocated directory is in its "." record. */
-		if (blksrc_read_clamped(c->src, lba * c->bs, dot, sizeof(dot),
-					c->err) < 34) {
+		if (blksrc_read_clamped(c->src, lba * c->bs, dot, sizeof(dot), c->err) < 34) {
 			free(ri);
 			t->skipped++;
 			return;
@@ -442,8 +437,7 @@ static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen,
 	snprintf(path, plen, "%s/%s", parent, name);
 	free(name);
 	e->path = path;
-	e->mode = ri->has_px ? ri->mode :
-		  is_dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
+	e->mode = ri->has_px ? ri->mode : is_dir ? (S_IFDIR | 0555) : (S_IFREG | 0444);
 	e->nlink = ri->has_px ? ri->nlink : 1;
 	e->uid = ri->uid;
 	e->gid = ri->gid;
@@ -479,10 +473,9 @@ static void handle_record(struct ctx *c, const unsigned char *r, size_t rlen,
 		ds->pending = t->n;
 }
 
-static void read_dir(struct ctx *c, uint64_t lba, uint64_t size,
-		     const char *parent, int depth)
+static void read_dir(struct ctx *c, uint64_t lba, uint64_t size, const char *parent, int depth)
 {
-	struct dirstate ds = { NULL, 0, 0, 0 };
+	struct dirstate ds = {NULL, 0, 0, 0};
 	unsigned char *buf;
 	uint64_t pos;
 	size_t i;
@@ -526,8 +519,7 @@ static void read_dir(struct ctx *c, uint64_t lba, uint64_t size,
 
 		if (sector_end > size)
 			sector_end = size;
-		if (rlen == 0 || rlen < 34 || pos + rlen > sector_end ||
-		    33u + r[32] > rlen) {
+		if (rlen == 0 || rlen < 34 || pos + rlen > sector_end || 33u + r[32] > rlen) {
 			if (rlen != 0)
 				c->tree->skipped++;
 			pos = sector_end;
@@ -567,9 +559,12 @@ static int path_cmp(const void *a, const void *b)
 const char *isotree_names_str(enum isotree_names names)
 {
 	switch (names) {
-	case ISOTREE_NAMES_ROCKRIDGE: return "rockridge";
-	case ISOTREE_NAMES_JOLIET: return "joliet";
-	default: return "iso9660";
+	case ISOTREE_NAMES_ROCKRIDGE:
+		return "rockridge";
+	case ISOTREE_NAMES_JOLIET:
+		return "joliet";
+	default:
+		return "iso9660";
 	}
 }
 
@@ -583,19 +578,18 @@ static int detect_rr(struct ctx *c, uint64_t root_lba)
 		return 0;
 	if (r[0] < 34 || r[32] != 1 || r[33] != 0)
 		return 0;
-	sua = 33 + 1 + 0;	/* name length 1 is odd: no pad byte */
+	sua = 33 + 1 + 0; /* name length 1 is odd: no pad byte */
 	if (sua + 7 > r[0])
 		return 0;
-	if (r[sua] != 'S' || r[sua + 1] != 'P' || r[sua + 2] < 7 ||
-	    r[sua + 4] != 0xbe || r[sua + 5] != 0xef)
+	if (r[sua] != 'S' || r[sua + 1] != 'P' || r[sua + 2] < 7 || r[sua + 4] != 0xbe ||
+	    r[sua + 5] != 0xef)
 		return 0;
 	c->skp = r[sua + 6];
 	return 1;
 }
 
-int isotree_read(const struct blksrc *src, uint64_t session_lba,
-		 enum isotree_names names, struct isotree *tree,
-		 struct dv_error *err)
+int isotree_read(const struct blksrc *src, uint64_t session_lba, enum isotree_names names,
+		 struct isotree *tree, struct dv_error *err)
 {
 	struct dv_error local = DV_ERROR_INIT;
 	struct ctx c;
@@ -633,7 +627,7 @@ int isotree_read(const struct blksrc *src, uint64_t session_lba,
 	if (!have_pvd)
 		return dv_error_set(c.err, DV_ERR_NOTFOUND,
 				    "no ISO 9660 primary volume descriptor");
-	c.bs = (uint32_t)(pvd[130] | pvd[131] << 8);	/* LE half of both-endian */
+	c.bs = (uint32_t)(pvd[130] | pvd[131] << 8); /* LE half of both-endian */
 	if (c.bs != 512 && c.bs != 1024 && c.bs != 2048)
 		c.bs = SECTOR;
 	tree->block_size = c.bs;
@@ -679,8 +673,7 @@ void isotree_release(struct isotree *tree)
 	*tree = (struct isotree)ISOTREE_INIT;
 }
 
-const struct isotree_entry *isotree_find(const struct isotree *tree,
-					 const char *path)
+const struct isotree_entry *isotree_find(const struct isotree *tree, const char *path)
 {
 	size_t i;
 
@@ -690,8 +683,7 @@ const struct isotree_entry *isotree_find(const struct isotree *tree,
 	return NULL;
 }
 
-int64_t isotree_read_file(const struct blksrc *src,
-			  const struct isotree_entry *e, uint64_t off,
+int64_t isotree_read_file(const struct blksrc *src, const struct isotree_entry *e, uint64_t off,
 			  void *buf, size_t len, struct dv_error *err)
 {
 	unsigned char *out = buf;
@@ -713,13 +705,12 @@ int64_t isotree_read_file(const struct blksrc *src,
 		want = x->length - pos;
 		if (want > len - done)
 			want = len - done;
-		got = blksrc_read_clamped(src, x->offset + pos, out + done,
-					  (size_t)want, err);
+		got = blksrc_read_clamped(src, x->offset + pos, out + done, (size_t)want, err);
 		if (got < 0)
 			return -1;
 		if ((uint64_t)got < want)
 			return dv_error_set(err, DV_ERR_FAIL,
-				"'%s' extends past the end of the image", e->path);
+					    "'%s' extends past the end of the image", e->path);
 		done += (size_t)want;
 		base += x->length;
 	}
