@@ -1,7 +1,8 @@
 #!/bin/bash
-# discvault inspect on a simulated drive (sim:DIR): a clean disc, a disc
-# whose last sectors cannot be read (TAO run-out), a disc with an
-# unreadable volume descriptor, and an empty drive.
+# discvault inspect on devices: a simulated drive (sim:DIR) with a clean
+# disc, a disc whose last sectors cannot be read (TAO run-out), a disc
+# with an unreadable volume descriptor, and an empty drive; and, when run
+# as root where loop devices work, a read-only loop block device.
 . "$(dirname "$0")/lib.sh"
 
 command -v genisoimage >/dev/null || skip_all "genisoimage not installed"
@@ -35,5 +36,19 @@ ok_run "sim: PVD unreadable" $DV sim damage "$S" --unreadable 16
 ok_rc 1 "sim: read error: exit 1" $DV inspect --xml "sim:$S"
 like "$(cat "$T/out")" "<success>False</success>" "sim: report says the analysis failed"
 like "$(cat "$T/err")" "." "sim: error message on stderr"
+
+# --- a block device (root only; skipped where loop devices are unavailable) ---
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null &&
+	LOOP=$(losetup -f --show -r "$T/disc.iso" 2>/dev/null); then
+	trap 'losetup -d "$LOOP" 2>/dev/null; rm -rf "$T"' EXIT
+	ok_run "block device: size as expected" $DV inspect --xml "$LOOP"
+	like "$(cat "$T/out")" "<sizeActual>$(stat -c %s "$T/disc.iso")</sizeActual>" \
+		"block device: size from the kernel"
+	ok_run "block device: list" $DV inspect --list "$LOOP"
+	like "$(cat "$T/out")" " /sub/c.txt$" "block device: file listing"
+	losetup -d "$LOOP"
+else
+	diag "no loop device here: block device checks skipped"
+fi
 
 done_testing
