@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "burn",    cmd_burn,    "burn an ISO image and verify it by reading it back" },
 	{ "inspect", cmd_inspect, "ISO 9660 / UDF / HFS structure and size check of an image" },
 	{ "par2",    cmd_par2,    "PAR2 recovery files: create, verify, repair (par2cmdline-compatible)" },
+	{ "verify",  cmd_verify,  "check archive slices on a disc, image or directory: 0 ok, 1 repairable, 2 broken" },
 	{ "sim",     cmd_sim,     "operate a simulated drive (insert, eject, damage, status)" },
 };
 

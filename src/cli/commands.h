@@ -13,5 +13,6 @@ int cmd_par2(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_rip(int argc, char **argv);
 int cmd_create(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

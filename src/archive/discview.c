@@ -1,0 +1,211 @@
+/*
+ * discview.c - the files of a disc in a drive, an image or a directory.
+ */
+#include "archive/discview.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/drive/drive_blksrc.h"
+#include "platform/fileio.h"
+#include "platform/banned.h"
+
+#define COPY_CHUNK (1u << 20)
+#define SECTOR 2048u
+
+static int add_file(struct discview *v, const char *path, uint64_t size,
+		    const struct isotree_entry *e, struct dv_error *err)
+{
+	struct discview_file *grown = realloc(v->files, (v->nfiles + 1) * sizeof(*grown));
+
+	if (!grown)
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	v->files = grown;
+	grown[v->nfiles].path = strdup(path);
+	if (!grown[v->nfiles].path)
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	grown[v->nfiles].size = size;
+	grown[v->nfiles].entry = e;
+	v->nfiles++;
+	return 0;
+}
+
+static int walk_dir(struct discview *v, const char *rel, struct dv_error *err)
+{
+	char abs[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if ((size_t)snprintf(abs, sizeof(abs), "%s%s", v->dir, rel) >= sizeof(abs))
+		return dv_error_set(err, DV_ERR_FAIL, "path too long under '%s'", v->dir);
+	d = opendir(abs);
+	if (!d)
+		return dv_error_errno(err, errno, "cannot read directory '%s'", abs);
+	while (rc == 0 && (de = readdir(d))) {
+		char sub[PATH_MAX], full[PATH_MAX * 2];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", rel, de->d_name);
+		snprintf(full, sizeof(full), "%s%s", v->dir, sub);
+		if (lstat(full, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			rc = walk_dir(v, sub, err);
+		else if (S_ISREG(st.st_mode))
+			rc = add_file(v, sub, (uint64_t)st.st_size, NULL, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct discview_file *)a)->path,
+		      ((const struct discview_file *)b)->path);
+}
+
+int discview_open(struct discview *v, const char *target, struct dv_error *err)
+{
+	struct stat st;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->target, sizeof(v->target), "%s", target);
+	if (!drive_address_is_drive(target) && stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+		size_t n;
+		v->is_dir = 1;
+		snprintf(v->dir, sizeof(v->dir), "%s", target);
+		n = strlen(v->dir);
+		while (n > 1 && v->dir[n - 1] == '/')
+			v->dir[--n] = '\0';
+		if (walk_dir(v, "", err) < 0) {
+			discview_close(v);
+			return -1;
+		}
+		qsort(v->files, v->nfiles, sizeof(*v->files), by_path);
+		return 0;
+	}
+	if (drive_address_is_drive(target))
+		rc = drive_blksrc_open(&v->src, target, err);
+	else
+		rc = blksrc_open_path(&v->src, target, err);
+	if (rc < 0)
+		return -1;
+	{
+		struct isotree init = ISOTREE_INIT;
+		v->tree = init;
+	}
+	v->have_tree = 1;
+	if (isotree_read(&v->src, 0, ISOTREE_NAMES_AUTO, &v->tree, err) < 0) {
+		dv_error_prefix(err, "cannot read the file tree of '%s'", target);
+		discview_close(v);
+		return -1;
+	}
+	for (size_t i = 0; i < v->tree.n; i++) {
+		const struct isotree_entry *e = &v->tree.entries[i];
+		if ((e->mode & S_IFMT) == S_IFREG && add_file(v, e->path, e->size, e, err) < 0) {
+			discview_close(v);
+			return -1;
+		}
+	}
+	qsort(v->files, v->nfiles, sizeof(*v->files), by_path);
+	return 0;
+}
+
+void discview_close(struct discview *v)
+{
+	for (size_t i = 0; i < v->nfiles; i++)
+		free(v->files[i].path);
+	free(v->files);
+	v->files = NULL;
+	v->nfiles = 0;
+	if (v->have_tree)
+		isotree_release(&v->tree);
+	v->have_tree = 0;
+	blksrc_close(&v->src);
+}
+
+const struct discview_file *discview_find(const struct discview *v, const char *path)
+{
+	for (size_t i = 0; i < v->nfiles; i++)
+		if (!strcmp(v->files[i].path, path))
+			return &v->files[i];
+	return NULL;
+}
+
+int64_t discview_read(struct discview *v, const struct discview_file *f, uint64_t off,
+		      void *buf, size_t len, struct dv_error *err)
+{
+	if (v->is_dir) {
+		char abs[PATH_MAX * 2];
+		ssize_t n;
+		int fd;
+
+		snprintf(abs, sizeof(abs), "%s%s", v->dir, f->path);
+		fd = open(abs, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return dv_error_errno(err, errno, "cannot open '%s'", abs);
+		n = pread_full(fd, buf, len, off);
+		if (n < 0)
+			dv_error_errno(err, errno, "cannot read '%s'", abs);
+		close(fd);
+		return n;
+	}
+	return isotree_read_file(&v->src, f->entry, off, buf, len, err);
+}
+
+int discview_copy(struct discview *v, const struct discview_file *f, const char *path,
+		  uint64_t *bad_bytes, struct dv_error *err)
+{
+	struct atomic_file af;
+	char *buf = malloc(COPY_CHUNK);
+	uint64_t off = 0;
+	int rc = -1;
+
+	*bad_bytes = 0;
+	if (!buf)
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	if (atomic_open(&af, path, 0644, err) < 0) {
+		free(buf);
+		return -1;
+	}
+	while (off < f->size) {
+		size_t want = f->size - off < COPY_CHUNK ? (size_t)(f->size - off) : COPY_CHUNK;
+		struct dv_error rerr = DV_ERROR_INIT;
+		int64_t n = discview_read(v, f, off, buf, want, &rerr);
+
+		if (n < 0) {
+			/* sector by sector through the bad area, zero-filling */
+			for (size_t at = 0; at < want; at += SECTOR) {
+				size_t part = want - at < SECTOR ? want - at : SECTOR;
+				if (discview_read(v, f, off + at, buf + at, part, &rerr) != (int64_t)part) {
+					memset(buf + at, 0, part);
+					*bad_bytes += part;
+				}
+			}
+			n = (int64_t)want;
+		} else if (n == 0) {
+			break;
+		}
+		if (write_full(af.fd, buf, (size_t)n) < 0) {
+			dv_error_errno(err, errno, "cannot write '%s'", path);
+			atomic_abort(&af);
+			goto out;
+		}
+		off += (uint64_t)n;
+	}
+	rc = atomic_commit(&af, err);
+out:
+	free(buf);
+	return rc;
+}
