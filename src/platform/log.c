@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,31 @@ static const char *level_tag(enum log_level level)
 	return "[INFO]";
 }
 
+/* Colours only on a terminal, and never when NO_COLOR is set
+ * (https://no-color.org). */
+static int use_color(void)
+{
+	static int cached = -1;
+	const char *nc;
+
+	if (cached < 0) {
+		nc = getenv("NO_COLOR");
+		cached = isatty(STDERR_FILENO) && !(nc && *nc);
+	}
+	return cached;
+}
+
+static const char *level_color(enum log_level level)
+{
+	switch (level) {
+	case LOG_OK: return "\033[32m";
+	case LOG_WARN: return "\033[33m";
+	case LOG_ERROR: return "\033[31m";
+	case LOG_INFO: return "\033[36m";
+	default: return "";
+	}
+}
+
 static const char *level_name(enum log_level level)
 {
 	switch (level) {
@@ -107,7 +133,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	    (log_quiet && level < LOG_WARN))
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s ", level_tag(level));
+	if (use_color())
+		fprintf(stderr, "%s%s\033[0m ", level_color(level), level_tag(level));
+	else
+		fprintf(stderr, "%s ", level_tag(level));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

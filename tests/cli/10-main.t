@@ -31,4 +31,13 @@ if [ -w /dev/full ]; then
 	[ $ok_rc_full -ne 0 ]; ok $? "a full standard output is an error"
 	like "$(cat "$T/err")" "cannot write to standard output" "and is reported"
 fi
+# colours: only on a terminal, never with NO_COLOR
+if command -v script >/dev/null; then
+	(unset NO_COLOR; script -qec "$DV burn --dry-run --device sim:$T/nod $T/x.iso" /dev/null) >"$T/tty1" 2>&1 </dev/null
+	grep -q $'\033\[36m\[INFO\]' "$T/tty1"; ok $? "colour on a terminal"
+	NO_COLOR=1 script -qec "$DV burn --dry-run --device sim:$T/nod $T/x.iso" /dev/null >"$T/tty2" 2>&1 </dev/null
+	! grep -q $'\033\[3' "$T/tty2"; ok $? "no colour with NO_COLOR"
+	$DV burn --dry-run --device "sim:$T/nod" "$T/x.iso" 2>"$T/plain" >/dev/null
+	! grep -q $'\033' "$T/plain"; ok $? "no colour when stderr is not a terminal"
+fi
 done_testing
