@@ -34,7 +34,9 @@ run() {
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/time.txt")
 	cpu=$(sed -n 's/.*Percent of CPU this job got: //p' "$W/time.txt")
 	rc=$(sed -n 's/.*Exit status: //p' "$W/time.txt")
-	echo "$label|$wall|$rss|$cpu|$rc" >>"$W/results"
+	usr=$(sed -n 's/.*User time (seconds): //p' "$W/time.txt")
+	sys=$(sed -n 's/.*System time (seconds): //p' "$W/time.txt")
+	echo "$label|$wall|$rss|$cpu|$rc|$(echo "$usr $sys" | awk '{ print $1 + $2 }')" >>"$W/results"
 }
 damage() { dd if=/dev/urandom of="$1" bs=1048576 count=1 seek=$DAMAGE_AT oflag=seek_bytes conv=notrunc status=none; }
 
@@ -66,16 +68,17 @@ echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 echo "- flags used by the kernels: $(grep -m1 -o -w -E 'ssse3|avx2|avx512f|avx512bw|avx512vl|avx512vbmi|gfni|vpclmulqdq|sha_ni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "- discvault GF(2^16) kernel: ${DV_GF16_KERNEL:-default (see DV_GF16_KERNEL)}; both repaired files identical: $repaired"
 echo
-echo "| operation | tool | wall s | MB/s | CPU | peak RSS MiB | exit | discvault speed-up |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| operation | tool | wall s | MB/s | CPU s (user+sys) | CPU | peak RSS MiB | exit | speed-up, wall | speed-up, CPU time |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk -F'|' -v bytes="$BYTES" '
-{ op[NR] = $1; tool[NR] = $2; wall[NR] = $3; rss[NR] = $4; cpu[NR] = $5; rc[NR] = $6
-  if ($2 == "par2") ref[$1] = $3 }
+{ op[NR] = $1; tool[NR] = $2; wall[NR] = $3; rss[NR] = $4; cpu[NR] = $5; rc[NR] = $6; cs[NR] = $7
+  if ($2 == "par2") { ref[$1] = $3; refc[$1] = $7 } }
 END {
   for (i = 1; i <= NR; i++) {
     mbs = wall[i] > 0 ? sprintf("%.0f", bytes / 1e6 / wall[i]) : "-"
     up = (tool[i] == "discvault" && (op[i] in ref) && wall[i] > 0) ? sprintf("%.1fx", ref[op[i]] / wall[i]) : ""
-    printf "| %s | %s | %.2f | %s | %s | %.0f | %s | %s |\n", op[i], tool[i], wall[i], mbs, cpu[i], rss[i] / 1024, rc[i], up
+    upc = (tool[i] == "discvault" && (op[i] in refc) && cs[i] > 0) ? sprintf("%.1fx", refc[op[i]] / cs[i]) : ""
+    printf "| %s | %s | %.2f | %s | %.2f | %s | %.0f | %s | %s | %s |\n", op[i], tool[i], wall[i], mbs, cs[i], cpu[i], rss[i] / 1024, rc[i], up, upc
   }
 }' "$W/results"
 rm -rf "$W"

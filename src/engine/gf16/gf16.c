@@ -107,15 +107,47 @@ void gf16_muladd_ref(void *dst, const void *src, size_t len, uint16_t c)
 	}
 }
 
+/* c * 2^j for j < 16, by repeated doubling (no table look-ups). */
+static void doubles(uint16_t col[16], uint16_t c)
+{
+	uint32_t x = c;
+
+	for (int j = 0; j < 16; j++) {
+		col[j] = (uint16_t)x;
+		x <<= 1;
+		if (x & 0x10000)
+			x ^= GF16_POLY;
+	}
+}
+
 void gf16_nibble_tables(uint8_t out[8][16], uint16_t c)
 {
+	uint16_t col[16];
+
+	doubles(col, c);
 	for (int k = 0; k < 4; k++)
 		for (int v = 0; v < 16; v++) {
-			uint16_t p = gf16_mul(c, (uint16_t)(v << (4 * k)));
+			uint16_t p = 0;
 
+			for (int b = 0; b < 4; b++)
+				if (v >> b & 1)
+					p ^= col[4 * k + b];
 			out[2 * k][v] = (uint8_t)p;
 			out[2 * k + 1][v] = (uint8_t)(p >> 8);
 		}
+}
+
+/* Transpose an 8x8 bit matrix held as 8 bytes (Hacker's Delight 7-3). */
+static uint64_t transpose8(uint64_t x)
+{
+	uint64_t t;
+
+	t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAull;
+	x = x ^ t ^ (t << 7);
+	t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCull;
+	x = x ^ t ^ (t << 14);
+	t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ull;
+	return x ^ t ^ (t << 28);
 }
 
 /*
@@ -123,22 +155,22 @@ void gf16_nibble_tables(uint8_t out[8][16], uint16_t c)
  * blocks (low/high byte in, low/high byte out). GF2P8AFFINEQB computes
  * result bit i as the parity of (matrix byte 7-i) AND x, so row i of a block
  * goes in byte 7-i. out[0]: lo<-lo, out[1]: lo<-hi, out[2]: hi<-lo,
- * out[3]: hi<-hi.
+ * out[3]: hi<-hi. Column j of the big matrix is c * 2^j; a block is the
+ * transpose of its eight column bytes, byte-reversed.
  */
 void gf16_affine_matrices(uint64_t out[4], uint16_t c)
 {
 	uint16_t col[16];
 
-	for (int j = 0; j < 16; j++)
-		col[j] = gf16_mul(c, (uint16_t)(1u << j));
-	memset(out, 0, 4 * sizeof(out[0]));
+	doubles(col, c);
 	for (int ob = 0; ob < 2; ob++)
-		for (int ib = 0; ib < 2; ib++)
-			for (int i = 0; i < 8; i++)
-				for (int j = 0; j < 8; j++)
-					if (col[8 * ib + j] >> (8 * ob + i) & 1)
-						out[2 * ob + ib] |= (uint64_t)1
-							<< (8 * (7 - i) + j);
+		for (int ib = 0; ib < 2; ib++) {
+			uint64_t x = 0;
+
+			for (int j = 0; j < 8; j++)
+				x |= (uint64_t)((col[8 * ib + j] >> (8 * ob)) & 0xff) << (8 * j);
+			out[2 * ob + ib] = __builtin_bswap64(transpose8(x));
+		}
 }
 
 /* The scalar kernel: two 256-entry product tables per constant. */

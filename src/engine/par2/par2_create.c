@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -536,7 +537,11 @@ struct batch {
 	uint8_t *buf;
 	const void **in;
 	uint32_t *gidx;
+	struct cfile **file;      /* per slot: its file, block and length */
+	uint32_t *block;
+	size_t *want;
 	unsigned n;
+	uint64_t bs;
 };
 
 static void progress(struct creator *c, uint64_t done, uint64_t total)
@@ -545,8 +550,42 @@ static void progress(struct creator *c, uint64_t done, uint64_t total)
 		c->opt->progress(c->opt->progress_ctx, "create", done, total);
 }
 
-/* One pass over all input: read and (in pass 0) hash every block, and
- * multiply-add it into the recovery blocks [g0, g0 + ng). */
+/* Block MD5 and CRC of every slot; runs beside the whole-file MD5. */
+static void *hash_blocks(void *p)
+{
+	struct batch *t = p;
+
+	for (unsigned i = 0; i < t->n; i++) {
+		struct p2_block_hash *h = &t->file[i]->ifsc[t->block[i]];
+		const void *d = t->in[i];
+
+		p2_md5(d, (size_t)t->bs, h->md5);
+		h->crc = p2_crc32(0, d, (size_t)t->bs);
+	}
+	return NULL;
+}
+
+/* Whole-file MD5s, in file order across batches (one context at a time). */
+static int hash_files(struct batch *t, struct p2_md5 *full)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		struct cfile *f = t->file[i];
+
+		if (t->block[i] == 0 && p2_md5_init(full))
+			return -1;
+		p2_md5_update(full, t->in[i], t->want[i]);
+		if (t->block[i] + 1 == f->nblocks)
+			p2_md5_final(full, f->md5);
+	}
+	return 0;
+}
+
+/*
+ * One pass over all input: read every block and multiply-add it into the
+ * recovery blocks [g0, g0 + ng). While the workers compute on one batch,
+ * the next is read and (in the first pass) hashed: the file MD5 here, the
+ * block MD5s and CRCs on a helper thread.
+ */
 static int run_pass(struct creator *c, struct p2_mm *mm, struct batch bt[2],
 		    unsigned B, uint32_t g0, uint32_t ng, int first_pass,
 		    uint64_t *done, uint64_t total)
@@ -563,17 +602,16 @@ static int run_pass(struct creator *c, struct p2_mm *mm, struct batch bt[2],
 		goto out;
 	}
 	bt[0].n = bt[1].n = 0;
+	if (first_pass)
+		for (size_t fi = 0; fi < c->nfiles; fi++)
+			if (!c->files[fi].nblocks)
+				p2_md5("", 0, c->files[fi].md5);
 	for (size_t fi = 0; fi <= c->nfiles; fi++) {
 		struct cfile *f = fi < c->nfiles ? &c->files[fi] : NULL;
 		uint32_t nb = f ? f->nblocks : 0;
 
-		if (f && first_pass) {
-			if (p2_md5_init(&full)) {
-				dv_error_set(c->err, DV_ERR_FAIL, "cannot start MD5");
-				goto out;
-			}
+		if (f)
 			posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		}
 		for (uint32_t b = 0; b <= nb; b++) {
 			struct batch *t = &bt[cur];
 			int last = !f && b == nb;
@@ -592,34 +630,44 @@ static int run_pass(struct creator *c, struct p2_mm *mm, struct batch bt[2],
 					goto out;
 				}
 				memset(dst + want, 0, c->bs - want);
-				if (first_pass) {
-					p2_md5_update(&full, dst, want);
-					p2_md5(dst, c->bs, f->ifsc[b].md5);
-					f->ifsc[b].crc = p2_crc32(0, dst, c->bs);
-				}
-				mm->k->pack(dst, dst, c->bs);
 				t->gidx[t->n] = f->first_block + b;
 				t->in[t->n] = dst;
+				t->file[t->n] = f;
+				t->block[t->n] = b;
+				t->want[t->n] = want;
 				t->n++;
 				*done += want;
 			}
-			if (t->n && (t->n == B || last)) {
-				uint16_t *cf = coef[cur];
+			if (!t->n || (t->n < B && !last))
+				continue;
+			if (first_pass) {
+				pthread_t th;
+				int threaded = !pthread_create(&th, NULL, hash_blocks, t);
+				int hrc = hash_files(t, &full);
 
-				for (uint32_t o = 0; o < ng; o++)
-					for (unsigned i = 0; i < t->n; i++)
-						cf[(size_t)o * t->n + i] = gf16_coef(
-							c->logs[t->gidx[i]],
-							c->first_exp + g0 + o);
-				p2_mm_wait(mm);
-				bt[!cur].n = 0;
-				p2_mm_start(mm, c->recv, ng, t->in, t->n, 0, c->bs, cf);
-				cur = !cur;
-				progress(c, *done, total);
+				if (threaded)
+					pthread_join(th, NULL);
+				else
+					hash_blocks(t);
+				if (hrc) {
+					dv_error_set(c->err, DV_ERR_FAIL, "cannot compute MD5");
+					goto out;
+				}
 			}
+			for (unsigned i = 0; i < t->n; i++)
+				mm->k->pack((void *)t->in[i], t->in[i], c->bs);
+			uint16_t *cf = coef[cur];
+
+			for (uint32_t o = 0; o < ng; o++)
+				for (unsigned i = 0; i < t->n; i++)
+					cf[(size_t)o * t->n + i] = gf16_coef(c->logs[t->gidx[i]],
+									     c->first_exp + g0 + o);
+			p2_mm_wait(mm);
+			bt[!cur].n = 0;
+			p2_mm_start(mm, c->recv, ng, t->in, t->n, 0, c->bs, cf);
+			cur = !cur;
+			progress(c, *done, total);
 		}
-		if (f && first_pass)
-			p2_md5_final(&full, f->md5);
 	}
 	p2_mm_wait(mm);
 	rc = 0;
@@ -717,7 +765,12 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 		bt[i].buf = p2_aligned((size_t)(B * c.bs));
 		bt[i].in = calloc(B, sizeof(void *));
 		bt[i].gidx = calloc(B, sizeof(uint32_t));
-		if (!bt[i].buf || !bt[i].in || !bt[i].gidx) {
+		bt[i].file = calloc(B, sizeof(struct cfile *));
+		bt[i].block = calloc(B, sizeof(uint32_t));
+		bt[i].want = calloc(B, sizeof(size_t));
+		bt[i].bs = c.bs;
+		if (!bt[i].buf || !bt[i].in || !bt[i].gidx || !bt[i].file ||
+		    !bt[i].block || !bt[i].want) {
 			dv_error_set(err, DV_ERR_FAIL, "out of memory for input buffers");
 			goto out;
 		}
@@ -765,6 +818,9 @@ out:
 		free(bt[i].buf);
 		free(bt[i].in);
 		free(bt[i].gidx);
+		free(bt[i].file);
+		free(bt[i].block);
+		free(bt[i].want);
 	}
 	if (c.recv)
 		for (uint32_t i = 0; i < c.nrecv_buf; i++)
