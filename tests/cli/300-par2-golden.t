@@ -59,4 +59,7 @@ gen "$T/src/zz.bin" 40000 4
 golden "several files in subdirectories" "-s2048 -c30" data.bin sub/alpha.txt sub/deeper/beta.dat zz.bin
 golden "several files, -b sizing" "-b100 -r5" zz.bin sub/alpha.txt data.bin
 
+: >"$T/src/empty.bin"
+golden "an empty file is left out, as par2 does" "-s1024 -c3 -n1" zz.bin empty.bin
+
 done_testing

@@ -244,6 +244,25 @@ static int open_inputs(struct creator *c, const char *par2_path,
 		memcpy(idbuf + 24, f->name, nl);
 		p2_md5(idbuf, 24 + nl, f->id);
 	}
+	/* Empty files are left out of the set, as par2cmdline does. */
+	size_t kept = 0;
+	for (size_t i = 0; i < c->nfiles; i++) {
+		struct cfile *f = &c->files[i];
+
+		if (f->size) {
+			c->files[kept++] = *f;
+			continue;
+		}
+		close(f->fd);
+		free(f->name);
+	}
+	for (size_t i = kept; i < c->nfiles; i++)
+		c->files[i] = (struct cfile){ .fd = -1 };
+	c->nfiles = kept;
+	if (!kept) {
+		dv_error_set(err, DV_ERR_USAGE, "no data to protect (all files are empty)");
+		goto out;
+	}
 	qsort(c->files, c->nfiles, sizeof(*c->files), id_cmp);
 	for (size_t i = 1; i < c->nfiles; i++)
 		if (!memcmp(c->files[i].id, c->files[i - 1].id, 16)) {
@@ -737,7 +756,7 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 	if (open_inputs(&c, par2_path, paths) || plan_sizes(&c) || build_main(&c) ||
 	    plan_outputs(&c, par2_path) || open_outputs(&c))
 		goto out;
-	for (size_t i = 0; i < nfiles; i++) {
+	for (size_t i = 0; i < c.nfiles; i++) {
 		c.files[i].ifsc = calloc(c.files[i].nblocks + 1, sizeof(struct p2_block_hash));
 		if (!c.files[i].ifsc) {
 			dv_error_set(err, DV_ERR_FAIL, "out of memory");
