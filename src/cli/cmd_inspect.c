@@ -19,11 +19,12 @@
 #include <jansson.h>
 
 #include "cli/commands.h"
-#include "engine/drive/drive.h"
+#include "engine/drive/drive_blksrc.h"
 #include "engine/iso/blksrc.h"
 #include "engine/iso/inspect.h"
 #include "engine/iso/isotree.h"
 #include "platform/error.h"
+#include "platform/fileio.h"
 #include "platform/banned.h"
 
 #ifndef DV_VERSION
@@ -65,50 +66,18 @@ static const char usage[] =
     "  3  no known file system was found\n"
     "With --list: 0 when the tree was read, 1 otherwise.\n";
 
-/* A simulated (sim:DIR) or macOS (mac:diskN) drive as a block source,
- * read in whole sectors through the drive layer. Block devices and image
- * files are read directly (blksrc_open_path). */
-static int drive_sectors(void *ctx, uint64_t lba, uint32_t count, void *buf, struct dv_error *err)
-{
-	size_t got = 0;
-
-	return drive_read(ctx, lba * 2048, buf, (size_t)count * 2048, &got, err) < 0 ? -1 : 0;
-}
-
-static void drive_ctx_close(void *ctx)
-{
-	drive_close(ctx);
-}
-
+/* Drives (sim:, mac:, stdio:, /dev/srN) are read in whole sectors through
+ * the drive layer; image files and other block devices directly. */
 static int is_drive_address(const char *path)
 {
-	return strncmp(path, "sim:", 4) == 0 || strncmp(path, "mac:", 4) == 0;
+	return drive_address_is_drive(path);
 }
 
 static int open_source(struct blksrc *src, const char *path, struct dv_error *err)
 {
-	struct drive_info info;
-	struct drive *d;
-
-	if (!is_drive_address(path))
-		return blksrc_open_path(src, path, err);
-	if (drive_open(&d, path, err) < 0)
-		return -1;
-	memset(&info, 0, sizeof(info));
-	if (drive_status(d, &info, err) < 0) {
-		drive_close(d);
-		return -1;
-	}
-	if (info.state == DISC_EMPTY || info.readable == 0) {
-		drive_close(d);
-		return dv_error_set(err, DV_ERR_NOTFOUND, "no readable disc in '%s'", path);
-	}
-	if (blksrc_init_sectors(src, drive_sectors, drive_ctx_close, info.readable / 2048, d, err) <
-	    0) {
-		drive_close(d);
-		return -1;
-	}
-	return 0;
+	if (is_drive_address(path))
+		return drive_blksrc_open(src, path, err);
+	return blksrc_open_path(src, path, err);
 }
 
 static void fs_list(const struct inspect_report *rep, char *buf, size_t size)
@@ -223,43 +192,6 @@ out:
 	return rc;
 }
 
-/* Write text to path through path.tmp, fsync, rename. */
-static int write_file_atomic(const char *path, const char *text, struct dv_error *err)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(text), done = 0;
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return dv_error_set(err, DV_ERR_USAGE, "output path too long: '%s'", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return dv_error_errno(err, errno, "cannot create '%s'", tmp);
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			dv_error_errno(err, n < 0 ? errno : EIO, "cannot write '%s'", tmp);
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		dv_error_errno(err, errno, "cannot write '%s'", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		dv_error_errno(err, errno, "cannot rename '%s' to '%s'", tmp, path);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
 
 /* The report as text, malloc'ed. */
 static char *render(int format, const struct inspect_report *rep, const struct inspect_fileinfo *fi,
@@ -420,7 +352,7 @@ int cmd_inspect(int argc, char **argv)
 		return EXIT_INSPECT_FAIL;
 	}
 	if (outpath) {
-		if (write_file_atomic(outpath, text, &err) < 0) {
+		if (write_file_atomic(outpath, text, strlen(text), 0644, &err) < 0) {
 			fprintf(stderr, "discvault: %s\n", err.msg);
 			free(text);
 			inspect_report_release(&rep);
