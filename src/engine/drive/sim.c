@@ -270,21 +270,36 @@ static int path_join(char *buf, size_t len, const char *a, const char *b,
 	return 0;
 }
 
+/* Read DIR/NAME: 1 when read, 0 when it does not exist, -1 on error. */
+static int read_state_file(const char *dir, const char *name, char **text, size_t *len,
+			   struct dv_error *err)
+{
+	char path[PATH_MAX];
+	struct dv_error e = DV_ERROR_INIT;
+
+	if (path_join(path, sizeof(path), dir, name, err) < 0)
+		return -1;
+	if (read_small_file(path, CONF_MAX, text, len, &e) == 0)
+		return 1;
+	if (e.code == DV_ERR_NOTFOUND)
+		return 0;
+	if (err)
+		*err = e;
+	return -1;
+}
+
 int sim_read_drive_conf(const char *dir, struct sim_drive_conf *c, struct dv_error *err)
 {
-	char path[PATH_MAX], *text;
+	char *text;
 	size_t len;
-	int rc;
+	int rc = read_state_file(dir, "drive.conf", &text, &len, err);
 
-	if (path_join(path, sizeof(path), dir, "drive.conf", err) < 0)
+	if (rc < 0)
 		return -1;
-	if (read_small_file(path, CONF_MAX, &text, &len, err) < 0) {
-		if (err->code == DV_ERR_NOTFOUND)
-			return dv_error_set(err, DV_ERR_NOTFOUND,
-				"'%s' is not a simulated drive (no drive.conf; create one with 'discvault sim new %s')",
-				dir, dir);
-		return -1;
-	}
+	if (rc == 0)
+		return dv_error_set(err, DV_ERR_NOTFOUND,
+			"'%s' is not a simulated drive (no drive.conf; create one with 'discvault sim new %s')",
+			dir, dir);
 	rc = sim_parse_drive_conf(text, len, c, err);
 	free(text);
 	return rc;
@@ -304,19 +319,12 @@ int sim_write_drive_conf(const char *dir, const struct sim_drive_conf *c, struct
 
 int sim_read_medium(const char *disc_dir, struct sim_medium *m, struct dv_error *err)
 {
-	char path[PATH_MAX], *text;
+	char *text;
 	size_t len;
-	int rc;
+	int rc = read_state_file(disc_dir, "medium.conf", &text, &len, err);
 
-	if (path_join(path, sizeof(path), disc_dir, "medium.conf", err) < 0)
-		return -1;
-	if (read_small_file(path, CONF_MAX, &text, &len, err) < 0) {
-		if (err->code == DV_ERR_NOTFOUND) {
-			dv_error_clear(err);
-			return 0;
-		}
-		return -1;
-	}
+	if (rc <= 0)
+		return rc;
 	rc = sim_parse_medium(text, len, m, err);
 	free(text);
 	return rc < 0 ? -1 : 1;
@@ -342,20 +350,14 @@ int sim_write_medium(const char *disc_dir, const struct sim_medium *m, struct dv
 
 int sim_read_damage(const char *disc_dir, struct sim_damage *d, struct dv_error *err)
 {
-	char path[PATH_MAX], *text;
+	char *text;
 	size_t len;
 	int rc;
 
 	d->n = 0;
-	if (path_join(path, sizeof(path), disc_dir, "damage", err) < 0)
-		return -1;
-	if (read_small_file(path, CONF_MAX, &text, &len, err) < 0) {
-		if (err->code == DV_ERR_NOTFOUND) {
-			dv_error_clear(err);
-			return 0;
-		}
-		return -1;
-	}
+	rc = read_state_file(disc_dir, "damage", &text, &len, err);
+	if (rc <= 0)
+		return rc;
 	rc = sim_parse_damage(text, len, d, err);
 	free(text);
 	return rc;
