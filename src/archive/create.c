@@ -283,6 +283,12 @@ int create_prepare(struct create_ctx *c, const struct create_opts *o,
 		return -1;
 	if (c->scan.files + c->scan.dirs + c->scan.others == 0)
 		return dv_error_set(err, DV_ERR_USAGE, "source '%s' is empty", c->src);
+	if (o->base) {
+		scan_changed_since(&c->scan, c->base_time, &c->scan.save_files, &c->scan.save_bytes);
+		/* an unchanged tree still makes a (tiny) generation */
+		if (!c->scan.save_files && !c->scan.save_bytes)
+			c->scan.save_files = 1;
+	}
 	{
 		double ratio;
 		char wdir[4200];

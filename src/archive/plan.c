@@ -401,10 +401,25 @@ int plan_compute(struct plan *p, const struct scan_result *sr, double ratio,
 	p->slices_per_disc = k;
 	p->slice_size = data / k;
 	p->slice_size -= p->slice_size % (64 * 1024);
-	p->est_archive = plan_estimate_archive(sr->bytes, sr->files + sr->dirs + sr->others,
-					       sr->catalog_est, ratio);
+	if (sr->save_files || sr->save_bytes)
+		p->est_archive = plan_estimate_archive(sr->save_bytes, sr->save_files + sr->dirs,
+						       sr->catalog_est, ratio);
+	else
+		p->est_archive = plan_estimate_archive(sr->bytes, sr->files + sr->dirs + sr->others,
+						       sr->catalog_est, ratio);
 	plan_fill(p, sr->catalog_est);
 	return 0;
+}
+
+void scan_changed_since(const struct scan_result *sr, time_t since, uint64_t *files,
+			uint64_t *bytes)
+{
+	*files = *bytes = 0;
+	for (size_t i = 0; i < sr->nent; i++)
+		if (sr->ent[i].mtime > since) {
+			(*files)++;
+			*bytes += sr->ent[i].size;
+		}
 }
 
 static int by_mtime_desc(const void *a, const void *b, void *arg)
@@ -423,6 +438,8 @@ int plan_defer(struct plan *p, const struct scan_result *sr, time_t since,
 	size_t *idx, n = 0;
 	double want = pct / 100.0;
 	unsigned discs0 = p->discs;
+
+	p->discs_before_defer = p->discs;
 
 	(void)max_slice;
 	if (p->last_fill >= want || p->discs == 0)

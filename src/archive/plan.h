@@ -35,6 +35,9 @@ struct scan_result {
 	uint64_t unreadable;   /* entries we could not open or list */
 	char first_unreadable[1024];
 	uint64_t odd_names;    /* names with newlines or invalid UTF-8 */
+	/* what the archive will hold: everything, or for an incremental the
+	 * files changed since the base (set by the caller; 0,0 = everything) */
+	uint64_t save_files, save_bytes;
 	struct scan_entry *ent;   /* regular files */
 	size_t nent, capent;
 };
@@ -71,6 +74,7 @@ struct plan {
 	/* deferral */
 	uint64_t deferred_files, deferred_bytes;
 	time_t deferred_oldest;
+	unsigned discs_before_defer;
 };
 
 /* Size slices and discs for an archive of sr's files at ratio. Fails when
@@ -78,6 +82,10 @@ struct plan {
 int plan_compute(struct plan *p, const struct scan_result *sr, double ratio,
 		 uint64_t capacity, unsigned redundancy, uint64_t max_slice,
 		 struct dv_error *err);
+
+/* Files and bytes changed after `since` (an incremental saves those). */
+void scan_changed_since(const struct scan_result *sr, time_t since, uint64_t *files,
+			uint64_t *bytes);
 
 /* Estimated archive bytes for file bytes and entry count. */
 uint64_t plan_estimate_archive(uint64_t bytes, uint64_t entries, uint64_t catalog_est,

@@ -223,7 +223,9 @@ static void read_identity(struct discview *v, struct set_check *out)
 			text[n] = '\0';
 			j = json_loads(text, 0, NULL);
 			if (j) {
-				const char *name = json_string_value(json_object_get(j, "name"));
+				const char *name = json_string_value(json_object_get(j, "chain"));
+				if (!name)
+					name = json_string_value(json_object_get(j, "name"));
 				json_int_t g = json_integer_value(json_object_get(j, "generation"));
 				json_int_t di = json_integer_value(json_object_get(j, "disc"));
 				json_int_t dn = json_integer_value(json_object_get(j, "discs"));

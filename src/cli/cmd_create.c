@@ -118,22 +118,26 @@ static void print_plan(const struct create_ctx *c)
 	printf("Found:        %" PRIu64 " files, %" PRIu64 " directories, %s\n", c->scan.files,
 	       c->scan.dirs, human_bytes(c->scan.bytes, b1, sizeof(b1)));
 	if (c->gen > 1)
-		printf("              (dar stores only what changed since generation %u)\n", c->base_gen);
+		printf("Changed:      %" PRIu64 " files, %s since generation %u (dar stores only these)\n",
+		       c->scan.save_files, human_bytes(c->scan.save_bytes, b1, sizeof(b1)), c->base_gen);
 	printf("Compression:  %s", c->o.compression);
 	if (c->o.level >= 0 && strcmp(c->o.compression, "none"))
 		printf(" level %d", c->o.level);
 	printf(", ratio %.2f estimated from a %s sample\n", p->ratio,
 	       human_bytes(c->sampled, b1, sizeof(b1)));
-	printf("Archive size: about %s (at most; an incremental is usually smaller)\n",
+	printf("Archive size: about %s\n",
 	       human_bytes(p->est_archive, b1, sizeof(b1)));
 	printf("Disc:         %s (%" PRIu64 " bytes), PAR2 %u%%\n",
 	       human_bytes(p->capacity, b1, sizeof(b1)), p->capacity, p->redundancy);
 	printf("Slices:       %s each, %u per disc, about %u in all\n",
 	       human_bytes(p->slice_size, b1, sizeof(b1)), p->slices_per_disc, p->slices);
 	printf("Discs:        %u\n", p->discs);
-	if (p->discs > 1)
+	if (p->discs > 2)
 		printf("Fill:         %.0f%% on discs 1-%u, %.0f%% on the last disc\n",
 		       p->disc_fill * 100, p->discs - 1, p->last_fill * 100);
+	else if (p->discs == 2)
+		printf("Fill:         %.0f%% on disc 1, %.0f%% on the last disc\n",
+		       p->disc_fill * 100, p->last_fill * 100);
 	else
 		printf("Fill:         %.0f%% of the disc\n", p->last_fill * 100);
 	if (p->deferred_files) {
@@ -143,6 +147,9 @@ static void print_plan(const struct create_ctx *c)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		printf("Deferred:     %" PRIu64 " newest files, %s (oldest changed %s), left for a later generation:\n",
 		       p->deferred_files, human_bytes(p->deferred_bytes, b1, sizeof(b1)), when);
+		if (p->discs_before_defer > p->discs)
+			printf("              (%u disc%s instead of %u)\n", p->discs,
+			       p->discs == 1 ? "" : "s", p->discs_before_defer);
 		for (size_t i = 0, shown = 0; i < c->scan.nent && shown < 3; i++)
 			if (c->deferred[i]) {
 				printf("                %s\n", c->scan.ent[i].path);
@@ -313,8 +320,8 @@ int cmd_create(int argc, char **argv)
 		log_warn("--min-last-disc-fill without --base: the %" PRIu64 " deferred files are NOT in this archive; they will only be saved by a later incremental (--base) run",
 			 c.plan.deferred_files);
 	else if (o.min_last_fill && c.plan.last_fill * 100 < o.min_last_fill && c.plan.discs > 0)
-		log_warn("the last disc stays below %u%% full: no more files can be deferred",
-			 o.min_last_fill);
+		log_warn("the last disc stays below %u%% full (%.0f%%): deferring more would only empty it again",
+			 o.min_last_fill, c.plan.last_fill * 100);
 	print_plan(&c);
 	if (!yes && !confirm()) {
 		log_info("cancelled, nothing was written");
