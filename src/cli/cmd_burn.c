@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/burn_set.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "engine/drive/burnjob.h"
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 	fputs(
 "usage: discvault burn [options] IMAGE.iso\n"
 "       discvault burn --iso-path IMAGE.iso [options]\n"
+"       discvault burn -i OUT [--start N] [--no-verify] [-S SPEED] [-D DEV]\n"
 "\n"
 "Burn an ISO image to a blank disc, then read the disc back and compare its\n"
 "SHA-256 with the image's.\n"
@@ -44,6 +46,14 @@ static void usage(FILE *f)
 "  --logfile FILE      also write the log, with timestamps, to FILE\n"
 "  --dry-run           check the image and show what would be done; touch no drive\n"
 "  --no-eject          leave the disc in the drive afterwards\n"
+"\n"
+"Archive sets (made by 'discvault create'):\n"
+"  -i, --input OUT     burn every disc of the set in OUT, verifying each against\n"
+"                      the SHA-256 recorded at create time; progress is kept in\n"
+"                      OUT/NAME-genG.burn.json, so running it again continues\n"
+"  --start N           start at disc N (redoing it and the ones after)\n"
+"  --no-verify         do not read the discs back\n"
+"  -S, -D              short forms of --speed and --device\n"
 "  -h, --help          this help\n"
 "\n"
 "Exit status: 0 burned (and verified), 1 failure, 2 checksum mismatch,\n"
@@ -52,7 +62,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_ISO = 256, OPT_VERIFY, OPT_SKIP_VERIFY, OPT_LOGFILE, OPT_DEVICE,
-       OPT_SPEED, OPT_DRY_RUN, OPT_NO_EJECT };
+       OPT_SPEED, OPT_DRY_RUN, OPT_NO_EJECT, OPT_START };
 
 struct burn_args {
 	const char *image;
@@ -63,6 +73,8 @@ struct burn_args {
 	int verify;
 	int dry_run;
 	int eject;
+	const char *input;
+	unsigned start;
 };
 
 static int parse_args(int argc, char **argv, struct burn_args *a)
@@ -77,6 +89,8 @@ static int parse_args(int argc, char **argv, struct burn_args *a)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "no-eject", no_argument, NULL, OPT_NO_EJECT },
+		{ "input", required_argument, NULL, 'i' },
+		{ "start", required_argument, NULL, OPT_START },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -86,7 +100,7 @@ static int parse_args(int argc, char **argv, struct burn_args *a)
 	a->verify = 1;
 	a->eject = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hD:S:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hD:S:i:", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ISO: a->image = optarg; break;
 		case OPT_VERIFY: a->verify = 1; break;
@@ -104,6 +118,17 @@ static int parse_args(int argc, char **argv, struct burn_args *a)
 			break;
 		case OPT_DRY_RUN: a->dry_run = 1; break;
 		case OPT_NO_EJECT: a->eject = 0; break;
+		case 'i': a->input = optarg; break;
+		case OPT_START: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || v == 0 || v > 99999) {
+				cli_error("invalid --start '%s' (a disc number from 1)", optarg);
+				return -1;
+			}
+			a->start = (unsigned)v;
+			break;
+		}
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -1;
 		}
@@ -115,8 +140,16 @@ static int parse_args(int argc, char **argv, struct burn_args *a)
 		}
 		a->image = argv[optind];
 	}
-	if (!a->image) {
-		cli_error("no image given (discvault burn --iso-path IMAGE.iso)");
+	if (a->input && a->image) {
+		cli_error("give either an image or an archive set (-i OUT), not both");
+		return -1;
+	}
+	if (a->start && !a->input) {
+		cli_error("--start is for archive sets (-i OUT)");
+		return -1;
+	}
+	if (!a->image && !a->input) {
+		cli_error("no image given (discvault burn --iso-path IMAGE.iso, or -i OUT for an archive set)");
 		usage(stderr);
 		return -1;
 	}
@@ -208,6 +241,13 @@ int cmd_burn(int argc, char **argv)
 		return 1;
 	}
 	log_file_only("discvault %s burn started", DV_VERSION);
+	if (a.input) {
+		struct burn_set_args sa = { a.input, a.device, a.speed_factor, a.speed_kbps,
+					    a.start, a.verify, a.dry_run };
+		rc = burn_set_run(&sa);
+		log_close_file();
+		return cli_finish_stdout(rc);
+	}
 	if (image_check(a.image, &size, &looks_iso, &err) < 0) {
 		cli_report(&err);
 		return finish(1, "image check");
