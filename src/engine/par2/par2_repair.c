@@ -33,6 +33,7 @@ struct repairer {
 	int *src_fd;              /* per target, -1 if absent */
 	int *par_fd;              /* per .par2 path */
 	int *new_fd;              /* per set file being rebuilt, else -1 */
+	uint32_t *owner;          /* set file of each block */
 	char **new_path;
 	uint64_t done, total;
 };
@@ -166,6 +167,21 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 				dv_error_errno(rp->err, errno, "cannot read '%s'",
 					       s->targets[f->src]);
 				goto out;
+			}
+			/* a block of a file being rebuilt goes straight in */
+			uint32_t fi = rp->owner[g];
+
+			if (rp->new_fd[fi] >= 0) {
+				const struct p2_file *pf = &set->files[fi];
+				uint64_t off = (uint64_t)(g - pf->first_block) * set->block_size + a;
+
+				if (off < pf->size &&
+				    write_all(rp->new_fd[fi], dst, pf->size - off < len ?
+					      (size_t)(pf->size - off) : len, off)) {
+					dv_error_errno(rp->err, errno, "cannot write '%s'",
+						       rp->new_path[fi]);
+					goto out;
+				}
 			}
 			mm->k->pack(dst, dst, len);
 			in[cur][n] = dst;
@@ -345,7 +361,7 @@ int par2_repair(const char *par2_path, const struct par2_options *opt,
 	rp.opt = opt ? opt : &defaults;
 	rp.err = err;
 	rp.s = &s;
-	rc = p2_scan_run(&s, par2_path, rp.opt, rep, err);
+	rc = p2_scan_run(&s, par2_path, rp.opt, 1, rep, err);
 	if (rc != PAR2_REPAIRABLE)
 		goto done;
 	rc = -1;
@@ -370,6 +386,14 @@ int par2_repair(const char *par2_path, const struct par2_options *opt,
 	for (uint32_t i = 0; i < set->nfiles; i++)
 		rp.new_fd[i] = -1;
 	gf16_input_logs(rp.logs, set->nblocks);
+	rp.owner = malloc(sizeof(uint32_t) * (set->nblocks + 1));
+	if (!rp.owner) {
+		dv_error_set(err, DV_ERR_FAIL, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < set->nfiles; i++)
+		for (uint32_t b = 0; b < set->files[i].nblocks; b++)
+			rp.owner[set->files[i].first_block + b] = i;
 	uint32_t k = 0;
 	for (uint32_t g = 0; g < set->nblocks; g++)
 		if (s.found[g].src < 0)
@@ -437,8 +461,10 @@ int par2_repair(const char *par2_path, const struct par2_options *opt,
 				goto done;
 		}
 	}
+	/* present blocks were copied while solving; without missing blocks
+	 * (a file only too long, say) copy them now */
 	for (uint32_t i = 0; i < set->nfiles; i++)
-		if (rp.new_fd[i] >= 0 && (copy_present(&rp, i, buf) ||
+		if (rp.new_fd[i] >= 0 && ((!rp.m && copy_present(&rp, i, buf)) ||
 		    check_md5(&rp, i, buf, buflen)))
 			goto done;
 	for (uint32_t i = 0; i < set->nfiles; i++) {
@@ -495,6 +521,7 @@ done:
 	free(rp.use);
 	free(rp.inv);
 	free(rp.logs);
+	free(rp.owner);
 	p2_scan_release(&s);
 	return rc;
 }

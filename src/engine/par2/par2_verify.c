@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +32,8 @@ struct scanner {
 	struct p2_block_hash **hash;   /* per global block, NULL if unknown */
 	struct p2_crc_window win;
 	uint64_t done, total;
+	int parallel;             /* MD5 and scan at once (repair) */
+	atomic_int stop;          /* set when the whole-file MD5 matched */
 };
 
 static int ent_cmp(const void *a, const void *b)
@@ -152,6 +156,8 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 		return -1;
 	}
 	while (p < size) {
+		if (atomic_load_explicit(&sc->stop, memory_order_relaxed))
+			break;
 		if (p - base >= bs) {
 			if (p - base < 2 * bs) {
 				memmove(buf, buf + bs, (size_t)bs);
@@ -165,12 +171,24 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 			}
 		}
 		const uint8_t *w = buf + (p - base);
+		int64_t g = -1;
 
 		if (fresh) {
-			raw = p2_crc_raw(w, (size_t)bs);
+			/* in intact stretches the expected block is there: an
+			 * MD5 alone confirms it and the CRC is not needed */
+			if (expect >= 0 && sc->hash[expect]) {
+				uint8_t md5[16];
+
+				p2_md5(w, (size_t)bs, md5);
+				if (!memcmp(md5, sc->hash[expect]->md5, 16))
+					g = expect;
+			}
+			if (g < 0)
+				raw = p2_crc_raw(w, (size_t)bs);
 			fresh = 0;
 		}
-		int64_t g = lookup(sc, p2_crc_value(raw), w, bs, expect);
+		if (g < 0)
+			g = lookup(sc, p2_crc_value(raw), w, bs, expect);
 
 		if (g >= 0) {
 			const struct p2_file *f = NULL;
@@ -201,7 +219,8 @@ fail:
 }
 
 /* Whole-file MD5; 1 when it matches. */
-static int file_matches(struct scanner *sc, int fd, const struct p2_file *f)
+static int file_matches(struct scanner *sc, int fd, const struct p2_file *f,
+			int quiet)
 {
 	size_t n = 1u << 20;
 	uint8_t *buf = malloc(n), md5[16];
@@ -222,28 +241,60 @@ static int file_matches(struct scanner *sc, int fd, const struct p2_file *f)
 			break;
 		p2_md5_update(&m, buf, (size_t)r);
 		off += (uint64_t)r;
-		report(sc, (uint64_t)r);
+		if (!quiet)
+			report(sc, (uint64_t)r);
 	}
 	p2_md5_final(&m, md5);
 	free(buf);
 	return off == f->size && !memcmp(md5, f->md5, 16);
 }
 
+struct md5_job {
+	struct scanner *sc;
+	int fd;
+	const struct p2_file *f;
+	int result;
+};
+
+static void *md5_thread(void *p)
+{
+	struct md5_job *j = p;
+
+	j->result = file_matches(j->sc, j->fd, j->f, 1);
+	if (j->result == 1)
+		atomic_store(&j->sc->stop, 1);
+	return NULL;
+}
+
 /*
- * A file of the right size is most likely intact: check its whole-file MD5
- * first (one pass), and scan for blocks only when that does not match.
- * (Running both at once on two threads costs an intact file more than it
- * saves a damaged one when the cores are shared.)
+ * A file of the right size is most likely intact: verify checks its
+ * whole-file MD5 first (one pass) and scans for blocks only when that does
+ * not match. Repair expects damage and runs both at once on two threads;
+ * the scan stops as soon as the MD5 matches. (Verify does not, as that
+ * costs an intact file more than it saves a damaged one when cores are
+ * shared.)
  */
 static int check_same_size(struct scanner *sc, int32_t ti, int fd,
 			   const struct p2_file *f, int *match)
 {
-	*match = file_matches(sc, fd, f);
-	if (*match < 0)
-		return -1;
-	if (*match == 0 && sc->ntab)
-		return scan_file(sc, ti, fd, f->size);
-	return 0;
+	struct md5_job j = { sc, fd, f, 0 };
+	pthread_t th;
+	int rc;
+
+	atomic_store(&sc->stop, 0);
+	if (!sc->parallel || !sc->ntab || pthread_create(&th, NULL, md5_thread, &j)) {
+		*match = file_matches(sc, fd, f, 0);
+		if (*match < 0)
+			return -1;
+		if (*match == 0 && sc->ntab)
+			return scan_file(sc, ti, fd, f->size);
+		return 0;
+	}
+	rc = scan_file(sc, ti, fd, f->size);
+	pthread_join(th, NULL);
+	atomic_store(&sc->stop, 0);
+	*match = j.result;
+	return j.result < 0 ? -1 : rc;
 }
 
 void p2_scan_release(struct p2_scan *s)
@@ -296,8 +347,8 @@ static int fill_report(struct p2_scan *s, struct par2_report *rep)
 }
 
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
-		const struct par2_options *opt, struct par2_report *rep,
-		struct dv_error *err)
+		const struct par2_options *opt, int parallel,
+		struct par2_report *rep, struct dv_error *err)
 {
 	struct par2_options defaults = PAR2_OPTIONS_INIT;
 	struct scanner sc;
@@ -308,6 +359,7 @@ int p2_scan_run(struct p2_scan *s, const char *par2_path,
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
 	sc.opt = opt ? opt : &defaults;
+	sc.parallel = parallel;
 	gf16_init();
 	if (p2_set_load(set, par2_path, err))
 		return -1;
@@ -402,7 +454,7 @@ int par2_verify(const char *par2_path, const struct par2_options *opt,
 		struct par2_report *rep, struct dv_error *err)
 {
 	struct p2_scan s;
-	int rc = p2_scan_run(&s, par2_path, opt, rep, err);
+	int rc = p2_scan_run(&s, par2_path, opt, 0, rep, err);
 
 	p2_scan_release(&s);
 	return rc;
