@@ -81,8 +81,13 @@ static unsigned newer_generation(const char *dir, const char *name, unsigned gen
 		char nm[256];
 		unsigned g, sl;
 		int cat;
-		if (dar_parse_slice_name(de->d_name, nm, sizeof(nm), &g, &cat, &sl) == 0 &&
-		    cat && !strcmp(nm, name) && g > gen && g > found)
+		char mk[4400];
+		if (dar_parse_slice_name(de->d_name, nm, sizeof(nm), &g, &cat, &sl) < 0 ||
+		    !cat || strcmp(nm, name) != 0 || g <= gen || g <= found)
+			continue;
+		/* what an interrupted run left does not count */
+		pathf(mk, sizeof(mk), "%s/%s-gen%u.INCOMPLETE", dir, name, g);
+		if (!path_exists(mk))
 			found = g;
 	}
 	closedir(d);
@@ -888,9 +893,19 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 		while ((nl = strrchr(t, '\n')) && nl[1] == '\0')
 			*nl = '\0';
 		nl = strrchr(t, '\n');
-		dv_error_set(err, exit_code == 2 || exit_code == 5 ? DV_ERR_NOSPACE : DV_ERR_FAIL,
-			     "dar failed (exit %d: %s): %s", exit_code, dar_exit_meaning(exit_code),
-			     nl ? nl + 1 : t);
+		{
+			uint64_t fr = 0, fo = 0;
+			dev_t dv;
+			if ((fs_free(c->work, &fr, &dv) == 0 && fr < 4 * MIB) ||
+			    (fs_free(c->out, &fo, &dv) == 0 && fo < 4 * MIB)) {
+				dv_error_set(err, DV_ERR_NOSPACE,
+					     "no space left for the archive in '%s' (dar stopped with exit %d)",
+					     fr < 4 * MIB ? c->work : c->out, exit_code);
+				goto out;
+			}
+		}
+		dv_error_set(err, DV_ERR_FAIL, "dar failed (exit %d: %s): %s", exit_code,
+			     dar_exit_meaning(exit_code), nl ? nl + 1 : t);
 		goto out;
 	}
 	progress_finish(dw.prog);

@@ -74,6 +74,29 @@ static int by_path(const void *a, const void *b)
 		      ((const struct discview_file *)b)->path);
 }
 
+static int read_tree(struct discview *v, struct dv_error *err)
+{
+	{
+		struct isotree init = ISOTREE_INIT;
+		v->tree = init;
+	}
+	v->have_tree = 1;
+	if (isotree_read(&v->src, 0, ISOTREE_NAMES_AUTO, &v->tree, err) < 0) {
+		dv_error_prefix(err, "cannot read the file tree of '%s'", v->target);
+		discview_close(v);
+		return -1;
+	}
+	for (size_t i = 0; i < v->tree.n; i++) {
+		const struct isotree_entry *e = &v->tree.entries[i];
+		if ((e->mode & S_IFMT) == S_IFREG && add_file(v, e->path, e->size, e, err) < 0) {
+			discview_close(v);
+			return -1;
+		}
+	}
+	qsort(v->files, v->nfiles, sizeof(*v->files), by_path);
+	return 0;
+}
+
 int discview_open(struct discview *v, const char *target, struct dv_error *err)
 {
 	struct stat st;
@@ -101,25 +124,16 @@ int discview_open(struct discview *v, const char *target, struct dv_error *err)
 		rc = blksrc_open_path(&v->src, target, err);
 	if (rc < 0)
 		return -1;
-	{
-		struct isotree init = ISOTREE_INIT;
-		v->tree = init;
-	}
-	v->have_tree = 1;
-	if (isotree_read(&v->src, 0, ISOTREE_NAMES_AUTO, &v->tree, err) < 0) {
-		dv_error_prefix(err, "cannot read the file tree of '%s'", target);
-		discview_close(v);
-		return -1;
-	}
-	for (size_t i = 0; i < v->tree.n; i++) {
-		const struct isotree_entry *e = &v->tree.entries[i];
-		if ((e->mode & S_IFMT) == S_IFREG && add_file(v, e->path, e->size, e, err) < 0) {
-			discview_close(v);
-			return -1;
-		}
-	}
-	qsort(v->files, v->nfiles, sizeof(*v->files), by_path);
-	return 0;
+	return read_tree(v, err);
+}
+
+int discview_open_src(struct discview *v, const char *name, struct blksrc *src,
+		      struct dv_error *err)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->target, sizeof(v->target), "%s", name);
+	v->src = *src;
+	return read_tree(v, err);
 }
 
 void discview_close(struct discview *v)

@@ -32,6 +32,9 @@ struct discview {
 
 /* target: a drive address, an image file, or a directory. */
 int discview_open(struct discview *v, const char *target, struct dv_error *err);
+/* A disc already opened as a block source (taken over: closed with the view). */
+int discview_open_src(struct discview *v, const char *name, struct blksrc *src,
+		      struct dv_error *err);
 void discview_close(struct discview *v);
 
 /* Read up to len bytes of file f at off; returns bytes read (0 at end) or

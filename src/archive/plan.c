@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "engine/dar/dar.h"
@@ -229,10 +230,10 @@ static int copy_range(const char *from, const char *to, uint64_t off, uint64_t m
 /*
  * The sample: SAMPLE_POINTS points spread evenly over the concatenation
  * of all files (so each file counts by its bytes), a chunk of
- * SAMPLE_CHUNK bytes at each, whole files when they are smaller.
+ * chunk bytes at each, whole files when they are smaller.
  */
 #define SAMPLE_POINTS 512
-#define SAMPLE_CHUNK (64 * 1024)
+#define SAMPLE_CHUNK_MAX (64 * 1024)
 
 int plan_sample_ratio(const char *src, const struct scan_result *sr,
 		      const char *compression, int level, const char *workdir,
@@ -243,7 +244,9 @@ int plan_sample_ratio(const char *src, const struct scan_result *sr,
 	struct strvec sv = { 0 };
 	struct spawn_result res;
 	struct stat st;
+	struct statvfs vfs;
 	size_t last_file = (size_t)-1;
+	uint64_t chunk = SAMPLE_CHUNK_MAX;
 	int rc = -1;
 
 	*ratio = 1.0;
@@ -258,6 +261,12 @@ int plan_sample_ratio(const char *src, const struct scan_result *sr,
 	snprintf(data, sizeof(data), "%s/data", dir);
 	snprintf(base, sizeof(base), "%s/sample", dir);
 	remove_tree(dir);
+	/* a sample never takes more than an eighth of the free space */
+	if (statvfs(workdir, &vfs) == 0) {
+		uint64_t room = (uint64_t)vfs.f_bavail * vfs.f_frsize / 8 / SAMPLE_POINTS;
+		if (room < chunk)
+			chunk = room < 4096 ? 4096 : room - room % 4096;
+	}
 	if (mkdir_p(data, 0700, err) < 0)
 		return -1;
 	cum = malloc((sr->nent + 1) * sizeof(*cum));
@@ -282,17 +291,17 @@ int plan_sample_ratio(const char *src, const struct scan_result *sr,
 				hi = mid;
 		}
 		off = pos - cum[lo];
-		if (sr->ent[lo].size <= SAMPLE_CHUNK) {
+		if (sr->ent[lo].size <= chunk) {
 			if (lo == last_file)
 				continue;
 			off = 0;
-		} else if (off + SAMPLE_CHUNK > sr->ent[lo].size) {
-			off = sr->ent[lo].size - SAMPLE_CHUNK;
+		} else if (off + chunk > sr->ent[lo].size) {
+			off = sr->ent[lo].size - chunk;
 		}
 		last_file = lo;
 		snprintf(from, sizeof(from), "%s/%s", src, sr->ent[lo].path);
 		snprintf(file, sizeof(file), "%s/f%u", data, k);
-		if (copy_range(from, file, off, SAMPLE_CHUNK, &got) == 0)
+		if (copy_range(from, file, off, chunk, &got) == 0)
 			total += got;
 	}
 	if (total == 0) {
