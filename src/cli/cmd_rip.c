@@ -51,6 +51,7 @@ static void usage(FILE *f)
 "  --retries N         retry passes over bad sectors (default 1)\n"
 "  --no-eject          leave the disc in the drive\n"
 "  --force             replace an existing image without asking\n"
+"  --read-size SIZE    bytes per large read (default 4M)\n"
 "  --logfile FILE      also write the diagnostics, with timestamps, to FILE\n"
 "  -h, --help          this help\n"
 "\n"
@@ -425,6 +426,12 @@ int cmd_rip(int argc, char **argv)
 		}
 		device = strdup(adr);
 	}
+	/* a mounted disc is unmounted first: libburn cannot grab it otherwise */
+	r->o.device = device;
+	if (device && !a.dry_run && rip_unmount(r, &err) < 0) {
+		cli_report(&err);
+		goto out;
+	}
 	if (!device || drive_open(&d, device, &err) < 0) {
 		cli_report(&err);
 		goto out;
@@ -512,6 +519,8 @@ int cmd_rip(int argc, char **argv)
 	else
 		log_error("%s", r->status_msg);
 out:
+	if (r && !r->ejected)
+		rip_remount(r);	/* where we unmounted it (a no-op otherwise) */
 	if (d)
 		drive_close(d);
 	if (r)

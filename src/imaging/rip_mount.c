@@ -69,6 +69,8 @@ int rip_unmount(struct rip *r, struct dv_error *err)
 	const char *dev = r->o.device;
 	struct stat st;
 
+	if (r->was_mounted || r->mount_note[0])
+		return 0;	/* already done */
 	if (!dev || dev[0] != '/' || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode))
 		return 0;
 	if (!find_mount(st.st_rdev, r)) {
