@@ -20,12 +20,13 @@ struct command {
 
 static const struct command commands[] = {
 	{ "drives",  cmd_drives,  "list drives, media type, state, capacity" },
-	{ "burn",    cmd_burn,    "burn an ISO image and verify it by reading it back" },
+	{ "burn",    cmd_burn,    "burn an ISO image or an archive set, verify by reading back" },
 	{ "rip",     cmd_rip,     "disc to bit-perfect ISO with hashes, log, manifest, file listing, inspect report" },
 	{ "inspect", cmd_inspect, "ISO 9660 / UDF / HFS structure and size check of an image" },
 	{ "par2",    cmd_par2,    "PAR2 recovery files: create, verify, repair (par2cmdline-compatible)" },
 	{ "create",  cmd_create,  "plan, slice, compress and protect a tree into per-disc ISO images" },
 	{ "verify",  cmd_verify,  "check archive slices on a disc, image or directory: 0 ok, 1 repairable, 2 broken" },
+	{ "extract", cmd_extract, "restore from discs inserted in any order, repairing as it goes" },
 	{ "sim",     cmd_sim,     "operate a simulated drive (insert, eject, damage, status)" },
 };
 

@@ -55,8 +55,9 @@ enum extract_disc_result {
 int extract_init(struct extract_ctx *x, const char *out, const char *work, struct dv_error *err);
 void extract_release(struct extract_ctx *x);
 
-/* Read the disc at target (a drive address, an image or a directory). */
-int extract_collect(struct extract_ctx *x, const char *target, enum extract_disc_result *res,
+struct discview;
+/* Read one disc (opened by the caller on a drive, an image or a directory). */
+int extract_collect(struct extract_ctx *x, struct discview *v, enum extract_disc_result *res,
 		    char *what, size_t what_len, struct dv_error *err);
 
 /* "disc 2 of 3 (fam_G01_0002) of generation 1, ..." of what is still

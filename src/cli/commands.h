@@ -14,5 +14,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_rip(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

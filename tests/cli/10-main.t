@@ -6,10 +6,10 @@
 ok_run "--version" $DV --version
 like "$(cat "$T/out")" "^discvault [0-9]+\.[0-9]+\.[0-9]+" "--version prints the version"
 ok_run "--help" $DV --help
-for c in drives burn inspect par2 sim; do
+for c in drives burn rip inspect par2 create verify sim; do
 	like "$(cat "$T/out")" "^  $c " "--help lists $c"
 done
-for c in drives burn inspect par2 sim; do
+for c in drives burn rip inspect par2 create verify sim; do
 	ok_run "$c --help" $DV $c --help
 	like "$(cat "$T/out")" "usage: discvault $c" "$c --help shows its usage"
 done

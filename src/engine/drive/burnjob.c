@@ -237,30 +237,11 @@ out:
 
 int file_sha256(const char *path, char hex[65], struct dv_error *err)
 {
-	struct hashset hs;
-	char *buf;
-	int fd, rc = -1;
-	ssize_t n;
+	char full[HASH_HEX_MAX];
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return dv_error_errno(err, errno, "cannot read '%s'", path);
-	buf = malloc(CHUNK);
-	if (!buf || hashset_init(&hs, HASH_SHA256, err) < 0) {
-		free(buf);
-		close(fd);
-		return buf ? -1 : dv_error_set(err, DV_ERR_FAIL, "out of memory");
-	}
-	while ((n = read_full(fd, buf, CHUNK)) > 0)
-		hashset_update(&hs, buf, (size_t)n);
-	if (n < 0)
-		dv_error_errno(err, errno, "cannot read '%s'", path);
-	else if (hashset_final(&hs, err) == 0) {
-		snprintf(hex, 65, "%s", hashset_hex(&hs, HASH_SHA256));
-		rc = 0;
-	}
-	hashset_release(&hs);
-	free(buf);
-	close(fd);
-	return rc;
+	if (hash_file(path, HASH_SHA256, full, err) < 0)
+		return -1;
+	memcpy(hex, full, 64);
+	hex[64] = '\0';
+	return 0;
 }

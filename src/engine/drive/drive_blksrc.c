@@ -49,3 +49,14 @@ int drive_blksrc_open(struct blksrc *src, const char *address, struct dv_error *
 	}
 	return 0;
 }
+
+int drive_blksrc_from(struct blksrc *src, struct drive *d, struct dv_error *err)
+{
+	struct drive_info info;
+
+	if (drive_status(d, &info, err) < 0)
+		return -1;
+	if (info.state == DISC_EMPTY || info.readable == 0)
+		return dv_error_set(err, DV_ERR_NOTFOUND, "no readable disc in '%s'", d->address);
+	return blksrc_init_sectors(src, read_sectors, NULL, info.readable / DRIVE_SECTOR, d, err);
+}

@@ -17,4 +17,9 @@ int drive_address_is_drive(const char *address);
  * blksrc_close(). */
 int drive_blksrc_open(struct blksrc *src, const char *address, struct dv_error *err);
 
+struct drive;
+/* The same over a drive the caller already has open (and keeps: closing
+ * the source does not close the drive). */
+int drive_blksrc_from(struct blksrc *src, struct drive *d, struct dv_error *err);
+
 #endif

@@ -3,12 +3,17 @@
  */
 #include "engine/hash/hash.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include "platform/fileio.h"
 
 #include "platform/banned.h"
 
@@ -100,6 +105,37 @@ void hashset_release(struct hashset *hs)
 		EVP_MD_CTX_free(hs->ctx[i]);
 		hs->ctx[i] = NULL;
 	}
+}
+
+int hash_file(const char *path, enum hash_alg alg, char hex[HASH_HEX_MAX], struct dv_error *err)
+{
+	struct hashset hs;
+	size_t chunk = 4u << 20;
+	char *buf;
+	int fd, rc = -1;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dv_error_errno(err, errno, "cannot read '%s'", path);
+	buf = malloc(chunk);
+	if (!buf || hashset_init(&hs, alg, err) < 0) {
+		free(buf);
+		close(fd);
+		return buf ? -1 : dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	}
+	while ((n = read_full(fd, buf, chunk)) > 0)
+		hashset_update(&hs, buf, (size_t)n);
+	if (n < 0)
+		dv_error_errno(err, errno, "cannot read '%s'", path);
+	else if (hashset_final(&hs, err) == 0) {
+		snprintf(hex, HASH_HEX_MAX, "%s", hashset_hex(&hs, alg));
+		rc = 0;
+	}
+	hashset_release(&hs);
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 /* ---- background hashing ---- */
