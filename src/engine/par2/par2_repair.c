@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,15 +268,90 @@ static int copy_present(struct repairer *rp, uint32_t i, uint8_t *buf)
 	return 0;
 }
 
+struct check_job {
+	const struct p2_file *f;
+	uint64_t bs;
+	int fd;
+	unsigned idx, T;
+	int bad;                  /* -1 read error, 1 mismatch */
+};
+
+/* Read back blocks idx, idx + T, ... and compare their MD5 with the IFSC. */
+static void *check_blocks(void *p)
+{
+	struct check_job *j = p;
+	uint8_t *buf = malloc((size_t)j->bs), md5[16];
+
+	if (!buf) {
+		j->bad = -1;
+		return NULL;
+	}
+	for (uint32_t b = j->idx; b < j->f->nblocks && !j->bad; b += j->T) {
+		uint64_t off = (uint64_t)b * j->bs;
+		size_t w = j->f->size - off < j->bs ? (size_t)(j->f->size - off) : (size_t)j->bs;
+
+		if (read_zero(j->fd, buf, w, off)) {
+			j->bad = -1;
+			break;
+		}
+		memset(buf + w, 0, (size_t)j->bs - w);
+		p2_md5(buf, (size_t)j->bs, md5);
+		if (memcmp(md5, j->f->ifsc[b].md5, 16))
+			j->bad = 1;
+	}
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Read the new file back and check it before it replaces anything: every
+ * block against its MD5 from the IFSC packet, on all threads (the blocks
+ * and the length determine the file), or the whole-file MD5 when the set
+ * has no block hashes for it.
+ */
 static int check_md5(struct repairer *rp, uint32_t i, uint8_t *buf, size_t n)
 {
 	const struct p2_file *f = &rp->s->set.files[i];
 	struct p2_md5 md;
 	uint8_t sum[16];
 	uint64_t off = 0;
+	struct stat st;
 
-	if (fsync(rp->new_fd[i]))
+	if (fsync(rp->new_fd[i]) || fstat(rp->new_fd[i], &st))
 		return dv_error_errno(rp->err, errno, "cannot write '%s'", rp->new_path[i]);
+	if ((uint64_t)st.st_size != f->size)
+		return dv_error_set(rp->err, DV_ERR_MISMATCH,
+				    "repaired '%s' has the wrong size", f->name);
+	if (f->ifsc) {
+		unsigned T = p2_threads(rp->opt->threads);
+		struct check_job jobs[64];
+		pthread_t th[64];
+		int started[64] = { 0 }, bad = 0;
+
+		for (unsigned t = 0; t < T; t++) {
+			jobs[t] = (struct check_job){ f, rp->s->set.block_size,
+						      rp->new_fd[i], t, T, 0 };
+			if (t && !pthread_create(&th[t], NULL, check_blocks, &jobs[t]))
+				started[t] = 1;
+		}
+		check_blocks(&jobs[0]);
+		for (unsigned t = 1; t < T; t++) {
+			if (started[t])
+				pthread_join(th[t], NULL);
+			else
+				check_blocks(&jobs[t]);
+		}
+		for (unsigned t = 0; t < T; t++)
+			if (jobs[t].bad && (!bad || jobs[t].bad < 0))
+				bad = jobs[t].bad;
+		if (bad < 0)
+			return dv_error_errno(rp->err, errno, "cannot read '%s'", rp->new_path[i]);
+		if (bad)
+			return dv_error_set(rp->err, DV_ERR_MISMATCH,
+					    "repaired '%s' does not match its block hashes", f->name);
+		progress(rp, f->size);
+		return 0;
+	}
 	if (p2_md5_init(&md))
 		return dv_error_set(rp->err, DV_ERR_FAIL, "cannot start MD5");
 	while (off < f->size) {
