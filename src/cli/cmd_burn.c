@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/burn_set.h"
 #include "cli/cli.h"
@@ -139,6 +140,14 @@ static int parse_args(int argc, char **argv, struct burn_args *a)
 			return -1;
 		}
 		a->image = argv[optind];
+	}
+	/* a directory given as the image is an archive set */
+	if (a->image && !a->input) {
+		struct stat st;
+		if (stat(a->image, &st) == 0 && S_ISDIR(st.st_mode)) {
+			a->input = a->image;
+			a->image = NULL;
+		}
 	}
 	if (a->input && a->image) {
 		cli_error("give either an image or an archive set (-i OUT), not both");

@@ -151,7 +151,7 @@ like "$(cat "$T/err")" "not a whole number of 2048-byte sectors" "bad: says why"
 ok_rc 1 "bad: empty file" $DV burn --device "sim:$T/bad" "$T/empty.iso"
 like "$(cat "$T/err")" "is empty" "bad: says empty"
 ok_rc 1 "bad: directory" $DV burn --device "sim:$T/bad" "$T/src"
-like "$(cat "$T/err")" "is a directory" "bad: says directory"
+like "$(cat "$T/err")" "no archive set in" "bad: a directory is taken as an archive set, and has none"
 ok_rc 1 "bad: device node" $DV burn --device "sim:$T/bad" /dev/null
 like "$(cat "$T/err")" "is a device node" "bad: says device node"
 ok_rc 1 "bad: unknown speed" $DV burn --device "sim:$T/bad" --speed fast "$ISO"
