@@ -211,10 +211,10 @@ struct p2_scan {
 	enum par2_file_state *state;  /* per set file */
 	uint32_t missing;
 };
-/* Load the set and check its files. parallel: run the whole-file MD5 and
- * the block scan of a same-size file at once (repair, expecting damage). */
+/* Load the set and check its files. parallel (repair, expecting damage):
+ * judge same-size files by their blocks alone, without a whole-file MD5. */
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
-		const struct par2_options *opt, int parallel,
+		const struct par2_options *opt, int by_blocks,
 		struct par2_report *rep, struct dv_error *err);
 void p2_scan_release(struct p2_scan *s);
 char *p2_join(const char *dir, const char *name);

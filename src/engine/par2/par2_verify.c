@@ -10,8 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,8 +30,7 @@ struct scanner {
 	struct p2_block_hash **hash;   /* per global block, NULL if unknown */
 	struct p2_crc_window win;
 	uint64_t done, total;
-	int parallel;             /* MD5 and scan at once (repair) */
-	atomic_int stop;          /* set when the whole-file MD5 matched */
+	int by_blocks;            /* repair: scan same-size files, no MD5 pass */
 };
 
 static int ent_cmp(const void *a, const void *b)
@@ -156,8 +153,6 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 		return -1;
 	}
 	while (p < size) {
-		if (atomic_load_explicit(&sc->stop, memory_order_relaxed))
-			break;
 		if (p - base >= bs) {
 			if (p - base < 2 * bs) {
 				memmove(buf, buf + bs, (size_t)bs);
@@ -219,8 +214,7 @@ fail:
 }
 
 /* Whole-file MD5; 1 when it matches. */
-static int file_matches(struct scanner *sc, int fd, const struct p2_file *f,
-			int quiet)
+static int file_matches(struct scanner *sc, int fd, const struct p2_file *f)
 {
 	size_t n = 1u << 20;
 	uint8_t *buf = malloc(n), md5[16];
@@ -241,60 +235,41 @@ static int file_matches(struct scanner *sc, int fd, const struct p2_file *f,
 			break;
 		p2_md5_update(&m, buf, (size_t)r);
 		off += (uint64_t)r;
-		if (!quiet)
-			report(sc, (uint64_t)r);
+		report(sc, (uint64_t)r);
 	}
 	p2_md5_final(&m, md5);
 	free(buf);
 	return off == f->size && !memcmp(md5, f->md5, 16);
 }
 
-struct md5_job {
-	struct scanner *sc;
-	int fd;
-	const struct p2_file *f;
-	int result;
-};
-
-static void *md5_thread(void *p)
-{
-	struct md5_job *j = p;
-
-	j->result = file_matches(j->sc, j->fd, j->f, 1);
-	if (j->result == 1)
-		atomic_store(&j->sc->stop, 1);
-	return NULL;
-}
-
 /*
  * A file of the right size is most likely intact: verify checks its
  * whole-file MD5 first (one pass) and scans for blocks only when that does
- * not match. Repair expects damage and runs both at once on two threads;
- * the scan stops as soon as the MD5 matches. (Verify does not, as that
- * costs an intact file more than it saves a damaged one when cores are
- * shared.)
+ * not match. Repair expects damage and only scans: when every block is
+ * found in its place, the file is intact (its blocks and length determine
+ * it), so the MD5 pass is saved either way.
  */
 static int check_same_size(struct scanner *sc, int32_t ti, int fd,
 			   const struct p2_file *f, int *match)
 {
-	struct md5_job j = { sc, fd, f, 0 };
-	pthread_t th;
-	int rc;
-
-	atomic_store(&sc->stop, 0);
-	if (!sc->parallel || !sc->ntab || pthread_create(&th, NULL, md5_thread, &j)) {
-		*match = file_matches(sc, fd, f, 0);
+	if (!sc->by_blocks || !f->ifsc) {
+		*match = file_matches(sc, fd, f);
 		if (*match < 0)
 			return -1;
 		if (*match == 0 && sc->ntab)
 			return scan_file(sc, ti, fd, f->size);
 		return 0;
 	}
-	rc = scan_file(sc, ti, fd, f->size);
-	pthread_join(th, NULL);
-	atomic_store(&sc->stop, 0);
-	*match = j.result;
-	return j.result < 0 ? -1 : rc;
+	if (scan_file(sc, ti, fd, f->size))
+		return -1;
+	*match = 1;
+	for (uint32_t b = 0; b < f->nblocks; b++) {
+		const struct p2_found *fd_ = &sc->s->found[f->first_block + b];
+
+		if (fd_->src != ti || fd_->offset != (uint64_t)b * sc->s->set.block_size)
+			*match = 0;
+	}
+	return 0;
 }
 
 void p2_scan_release(struct p2_scan *s)
@@ -347,7 +322,7 @@ static int fill_report(struct p2_scan *s, struct par2_report *rep)
 }
 
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
-		const struct par2_options *opt, int parallel,
+		const struct par2_options *opt, int by_blocks,
 		struct par2_report *rep, struct dv_error *err)
 {
 	struct par2_options defaults = PAR2_OPTIONS_INIT;
@@ -359,7 +334,7 @@ int p2_scan_run(struct p2_scan *s, const char *par2_path,
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
 	sc.opt = opt ? opt : &defaults;
-	sc.parallel = parallel;
+	sc.by_blocks = by_blocks;
 	gf16_init();
 	if (p2_set_load(set, par2_path, err))
 		return -1;
