@@ -301,9 +301,16 @@ static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 		close(fd);
 		return rc;
 	}
-	if (!r->resumed && rip_hasher_start(&c.h, r->o.hash_mask, err) < 0) {
-		close(fd);
-		return -1;
+	if (!r->resumed) {
+		uint64_t marks[RIP_MAX_MARKS];
+		size_t n = rip_find_tag_marks(d, r->size, marks, RIP_MAX_MARKS);
+
+		if (rip_hasher_start(&c.h, r->o.hash_mask, err) < 0) {
+			close(fd);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			rip_hasher_mark(c.h, marks[i]);
 	}
 	memset(&io, 0, sizeof(io));
 	io.read = drive_reader;

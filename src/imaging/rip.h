@@ -57,9 +57,15 @@ struct rip_event {
 	int premis;			/* one of PREMIS capture/digest/fixity/validation */
 };
 
+#define RIP_MAX_MARKS 4
+
 struct rip_digests {
 	unsigned mask;			/* algorithms present */
 	char hex[HASH_NALGS][HASH_HEX_MAX];	/* by bit index: md5, sha1, sha256, sha512 */
+	/* MD5 of the stream's first mark_at[i] bytes (libisofs tag ranges) */
+	size_t n_marks;
+	uint64_t mark_at[RIP_MAX_MARKS];
+	char mark_md5[RIP_MAX_MARKS][33];
 };
 
 struct rip_tag {			/* a libisofs MD5 checksum tag */
@@ -67,6 +73,7 @@ struct rip_tag {			/* a libisofs MD5 checksum tag */
 	uint32_t pos, start, blocks;
 	char recorded[33], computed[33];
 	int match;
+	int from_stream;		/* computed while reading the disc, not from the file */
 };
 
 struct rip {
@@ -169,6 +176,8 @@ void rip_remount(struct rip *r);
 struct rip_hasher;
 int rip_hasher_start(struct rip_hasher **h, unsigned mask, struct dv_error *err);
 void rip_hasher_submit(struct rip_hasher *h, const void *buf, size_t len);
+/* Also record the MD5 of the first `at` bytes (before any submit). */
+void rip_hasher_mark(struct rip_hasher *h, uint64_t at);
 /* Wait, fill out, free. Accepts NULL (then out is left alone). */
 int rip_hasher_finish(struct rip_hasher *h, struct rip_digests *out,
 		      struct dv_error *err);
@@ -180,6 +189,9 @@ int rip_hash_source(const char *path, struct drive *d, uint64_t size,
 /* Check the libisofs MD5 tags (superblock, tree, session) of the image
  * file; fills r->tags, r->n_tags, r->tags_match. */
 int rip_check_md5_tags(struct rip *r, const char *path, struct dv_error *err);
+/* Where the disc's tags say their ranges end, read from the disc before
+ * the rip (a few sectors), as marks for the stream hasher. */
+size_t rip_find_tag_marks(struct drive *d, uint64_t size, uint64_t *marks, size_t max);
 int rip_digests_equal(const struct rip_digests *a, const struct rip_digests *b);
 
 void rip_iso_time(char *buf, size_t len);

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <libisofs/libisofs.h>
+#include <openssl/evp.h>
 
 #include "imaging/rip.h"
 #include "platform/fileio.h"
@@ -25,6 +26,10 @@ struct rip_hasher {
 	struct hashset hs[2];
 	struct hash_worker *w[2];
 	int used[2];
+	uint64_t done;
+	size_t n_marks;
+	uint64_t mark_at[RIP_MAX_MARKS];
+	char mark_md5[RIP_MAX_MARKS][33];
 };
 
 /* Split: MD5 is the slowest, SHA-512 next (both ~0.9 GB/s on a SHA-NI
@@ -74,11 +79,59 @@ fail:
 	return -1;
 }
 
-void rip_hasher_submit(struct rip_hasher *h, const void *buf, size_t len)
+static void submit_all(struct rip_hasher *h, const void *buf, size_t len)
 {
 	for (int i = 0; i < 2; i++)
 		if (h->w[i])
 			hash_worker_submit(h->w[i], buf, len);
+	h->done += len;
+}
+
+void rip_hasher_mark(struct rip_hasher *h, uint64_t at)
+{
+	if (h->n_marks < RIP_MAX_MARKS && at > h->done && (h->hs[0].mask & HASH_MD5))
+		h->mark_at[h->n_marks++] = at;
+}
+
+/* The MD5 so far, from worker 0's context (MD5 is always there). */
+static void snapshot(struct rip_hasher *h, size_t i)
+{
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	hash_worker_wait(h->w[0]);
+	if (copy && EVP_MD_CTX_copy_ex(copy, h->hs[0].ctx[0]) == 1 &&
+	    EVP_DigestFinal_ex(copy, md, &n) == 1 && n == 16)
+		for (unsigned k = 0; k < 16; k++)
+			snprintf(h->mark_md5[i] + 2 * k, 3, "%02x", md[k]);
+	EVP_MD_CTX_free(copy);
+}
+
+void rip_hasher_submit(struct rip_hasher *h, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		size_t i, pick = h->n_marks;
+
+		for (i = 0; i < h->n_marks; i++)
+			if (h->mark_at[i] > h->done && h->mark_at[i] <= h->done + len &&
+			    (pick == h->n_marks || h->mark_at[i] < h->mark_at[pick]))
+				pick = i;
+		if (pick == h->n_marks) {
+			submit_all(h, p, len);
+			return;
+		}
+		{
+			size_t part = (size_t)(h->mark_at[pick] - h->done);
+
+			submit_all(h, p, part);
+			p += part;
+			len -= part;
+			snapshot(h, pick);
+		}
+	}
 }
 
 int rip_hasher_finish(struct rip_hasher *h, struct rip_digests *out,
@@ -88,8 +141,14 @@ int rip_hasher_finish(struct rip_hasher *h, struct rip_digests *out,
 
 	if (!h)
 		return 0;
-	if (out)
+	if (out) {
 		memset(out, 0, sizeof(*out));
+		out->n_marks = h->n_marks;
+		for (size_t i = 0; i < h->n_marks; i++) {
+			out->mark_at[i] = h->mark_at[i];
+			memcpy(out->mark_md5[i], h->mark_md5[i], 33);
+		}
+	}
 	for (int i = 0; i < 2; i++) {
 		hash_worker_stop(h->w[i]);
 		h->w[i] = NULL;
@@ -315,9 +374,19 @@ int rip_check_md5_tags(struct rip *r, const char *path, struct dv_error *err)
 	for (size_t i = 0; i < r->n_tags; i++) {
 		struct rip_tag *t = &r->tags[i];
 
+		const char *from_stream = NULL;
+
+		for (size_t k = 0; r->streamed && t->start == 0 && k < r->stream.n_marks; k++)
+			if (r->stream.mark_at[k] == (uint64_t)t->blocks * 2048 &&
+			    r->stream.mark_md5[k][0])
+				from_stream = r->stream.mark_md5[k];
 		if ((uint64_t)t->start + t->blocks > nblocks) {
 			snprintf(t->computed, sizeof(t->computed), "out of range");
 			t->match = 0;
+		} else if (from_stream) {
+			snprintf(t->computed, sizeof(t->computed), "%s", from_stream);
+			t->from_stream = 1;
+			t->match = strcmp(t->computed, t->recorded) == 0;
 		} else if (md5_range(fd, t->start, t->blocks, t->computed, err) < 0) {
 			rc = -1;
 			break;
@@ -329,4 +398,47 @@ int rip_check_md5_tags(struct rip *r, const char *path, struct dv_error *err)
 	}
 	close(fd);
 	return rc;
+}
+
+/* A tag at block lba of the disc (0: none). */
+static int disc_tag_at(struct drive *d, unsigned char *blk, uint32_t lba, int want,
+		       uint32_t *start, uint32_t *blocks, uint32_t *next)
+{
+	struct dv_error err = DV_ERROR_INIT;
+	char md5[16];
+	uint32_t pos = 0;
+	int type = 0;
+	size_t got = 0;
+
+	if (drive_read(d, (uint64_t)lba * 2048, blk, 2048, &got, &err) < 0)
+		return 0;
+	if (iso_util_decode_md5_tag((char *)blk, &type, &pos, start, blocks, next, md5,
+				    want) != 1 || pos != lba)
+		return 0;
+	return type;
+}
+
+size_t rip_find_tag_marks(struct drive *d, uint64_t size, uint64_t *marks, size_t max)
+{
+	unsigned char *blk = aligned_alloc(4096, 4096);
+	uint64_t nblocks = size / 2048;
+	uint32_t lba, start = 0, blocks = 0, next = 0;
+	size_t n = 0;
+	int type = 0;
+
+	if (!blk)
+		return 0;
+	for (lba = 17; lba < 64 && lba < nblocks; lba++)
+		if ((type = disc_tag_at(d, blk, lba, 2, &start, &blocks, &next)) != 0)
+			break;
+	while (type && n < max) {
+		if (start == 0 && blocks)
+			marks[n++] = (uint64_t)blocks * 2048;
+		if (type == 1 || next <= lba || next >= nblocks)
+			break;
+		lba = next;
+		type = disc_tag_at(d, blk, lba, 0, &start, &blocks, &next);
+	}
+	free(blk);
+	return n;
 }

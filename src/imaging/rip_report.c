@@ -409,11 +409,14 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 			"start_byte", (json_int_t)r->range_pos[i],
 			"bytes", (json_int_t)r->range_len[i]));
 	for (size_t i = 0; i < r->n_tags; i++)
-		json_array_append_new(tags, json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:b}",
+		json_array_append_new(tags, json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:b}",
 			"type", r->tags[i].type == 1 ? "session" : r->tags[i].type == 2 ? "superblock" : "tree",
 			"block", (int)r->tags[i].pos, "range_start", (int)r->tags[i].start,
 			"range_blocks", (int)r->tags[i].blocks, "recorded_md5", r->tags[i].recorded,
-			"image_md5", r->tags[i].computed, "match", r->tags[i].match));
+			"image_md5", r->tags[i].computed,
+			"computed_from", r->tags[i].from_stream ? "the bytes read from the disc, while reading" :
+				"the image file",
+			"match", r->tags[i].match));
 	if (!r->complete)
 		json_array_append_new(errors, json_string(r->status_msg));
 	else if (r->exit_code)
