@@ -211,7 +211,7 @@ struct p2_scan {
 	enum par2_file_state *state;  /* per set file */
 	uint32_t missing;
 };
-/* Load the set and check its files. parallel (repair, expecting damage):
+/* Load the set and check its files. by_blocks (repair, expecting damage):
  * judge same-size files by their blocks alone, without a whole-file MD5. */
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
 		const struct par2_options *opt, int by_blocks,
