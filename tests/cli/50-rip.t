@@ -73,6 +73,13 @@ ok_rc 0 "rip with --sha512 --second-read --no-verification" timeout 60 "$DV" rip
 like "$(cat "$T/out")" "$(sha512sum <"$T/disc.iso" | cut -c1-128)" "SHA-512 printed"
 like "$(cat "$T/o/s512/s512.iso.log.txt")" "Second read: +the second read matches" "second read compared"
 
+# --logfile keeps the diagnostics with timestamps; --help
+ok_rc 0 "rip with --logfile" timeout 60 "$DV" rip -D "sim:$T/sim" --filename lf --dir "$T/o" --operator JD --no-eject --logfile "$T/rip.log"
+like "$(cat "$T/rip.log")" "UTC .* SUCCESS .* Backup complete" "log file has timestamped lines"
+ok_rc 0 "--help" "$DV" rip --help
+like "$(cat "$T/out")" "--no-verification" "help lists the seed's flags"
+ok_rc 1 "unknown option" "$DV" rip --bogus
+
 # dry run: nothing written, disc not ejected
 ok_rc 0 "dry run" "$DV" rip -D "sim:$T/sim" --filename dry --dir "$T/o" --operator JD --dry-run
 like "$(cat "$T/out")" "would write in" "dry run describes the outputs"
