@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "archive/create.h"
 #include "archive/discview.h"
 #include "engine/dar/dar.h"
 #include "engine/hash/hash.h"
@@ -373,15 +374,19 @@ int extract_missing(const struct extract_ctx *x, char *buf, size_t len)
 						 "%sa disc of generation %u", used ? ", " : "", g->base_gen);
 		}
 		for (unsigned d = 1; d <= g->discs; d++) {
+			char label[64];
 			if (was_read(g, d))
 				continue;
 			missing = 1;
+			/* a disc not seen yet: its label follows from the naming rule */
+			if (d <= 64 && g->labels[d - 1][0])
+				snprintf(label, sizeof(label), "%s", g->labels[d - 1]);
+			else
+				create_label(label, sizeof(label), x->chain, g->gen, d);
 			if (used < len)
-				used += (size_t)snprintf(buf + used, len - used, "%sdisc %u of %u of generation %u%s%s%s",
-							 used ? ", " : "", d, g->discs, g->gen,
-							 d <= 64 && g->labels[d - 1][0] ? " (" : "",
-							 d <= 64 ? g->labels[d - 1] : "",
-							 d <= 64 && g->labels[d - 1][0] ? ")" : "");
+				used += (size_t)snprintf(buf + used, len - used,
+							 "%sdisc %u of %u of generation %u (%s)",
+							 used ? ", " : "", d, g->discs, g->gen, label);
 		}
 	}
 	return missing;
