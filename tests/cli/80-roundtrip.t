@@ -60,7 +60,7 @@ lba=$(slice_lba "$T/g1/fam-gen1.disc0002.iso" "$s2")
 
 # damage within the margin: repaired, exact
 load_shuffled "$T/x2" $discs
-d2=$(grep -l "disc0002\|G01_0002" /dev/null; for q in "$T/x2/queue/"* "$T/x2/tray"; do
+d2=$(for q in "$T/x2/queue/"* "$T/x2/tray"; do
 	[ "$(head -c 10000000 "$q/data" | cmp -s - <(head -c 10000000 "$T/g1/fam-gen1.disc0002.iso") && echo y)" = y ] && echo "$q"; done | head -n 1)
 $DV sim damage "$T/x2" --disc "$d2" --unreadable $((lba + 40))+2 --flip $(( (lba + 200) * 2048 + 5 ))
 ok_run "damage within the margin: exit 0" $DV extract -o "$T/r2" -D "sim:$T/x2"
