@@ -1,38 +1,67 @@
 #!/bin/sh
-# demo.sh - the main job on the embedded default, a simulated BD-R drive:
-# make a sample image, burn it, prove it by reading it back, then show
-# what a damaged disc does to the proof.
+# demo.sh - the main job, end to end on simulated drives (the embedded
+# default, a simulated BD writer with an autoloader): archive a sample
+# tree into a multi-disc set, burn and verify every disc, damage one disc,
+# check it, restore from the discs in shuffled order, and show that
+# everything came back bit for bit.
 set -eu
 DV=${1:-build/discvault}
 DV=$(cd "$(dirname "$DV")" && pwd)/$(basename "$DV")
 W=$(mktemp -d "${TMPDIR:-/tmp}/discvault-demo.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+export DISCVAULT_POLL_MS=200
 
-echo "== sample data in $W/photos"
+step() { printf '\n=== %s\n' "$*"; }
+
+step "sample data: 20 years of family photos in $W/photos"
 mkdir -p "$W/photos/2004" "$W/photos/2024"
-head -c 8000000 /dev/urandom >"$W/photos/2004/holiday.raw"
-head -c 4000000 /dev/urandom >"$W/photos/2024/birthday.raw"
+head -c 12000000 /dev/urandom >"$W/photos/2004/holiday.raw"
+head -c 9000000 /dev/urandom >"$W/photos/2024/birthday.raw"
+seq 1 100000 >"$W/photos/index.txt"
 echo "20 years of photos" >"$W/photos/README.txt"
-xorriso -as mkisofs -quiet -R -J -V PHOTOS_2024 -o "$W/photos.iso" "$W/photos" 2>/dev/null
 
-echo "== a simulated BD drive with a blank BD-R 25"
-"$DV" sim new "$W/drive" --queue bd-r25,bd-r25
-"$DV" drives --device "sim:$W/drive"
+step "create: a set of discs (small 10 MB 'discs' so the demo is quick)"
+"$DV" create -s "$W/photos" -n family -o "$W/set" -b 10M -r 10 -y
 
-echo "== burn and verify by read-back"
-"$DV" burn --device "sim:$W/drive" --iso-path "$W/photos.iso"
+step "a simulated BD writer with blank BD-R discs in its autoloader"
+n=$(ls "$W/set"/*.iso | wc -l)
+"$DV" sim new "$W/writer"
+i=0
+while [ "$i" -lt "$n" ]; do "$DV" sim insert "$W/writer" --media bd-r25 --queue; i=$((i + 1)); done
+"$DV" sim eject "$W/writer"
 
-echo "== what is on the image"
-"$DV" inspect "$W/photos.iso" || true
+step "burn: every disc, each verified by reading it back"
+"$DV" burn -i "$W/set" --device "sim:$W/writer"
 
-echo "== the same image on a disc that flips one byte on read-back"
-"$DV" sim damage "$W/drive" --flip 100000
+step "years later, disc 2 has unreadable sectors and a flipped byte"
+"$DV" sim new "$W/reader"
+for d in $(ls -d "$W/writer/out/"* | sort -r); do "$DV" sim insert "$W/reader" "$d/data" --queue; done
+"$DV" sim eject "$W/reader"
+# the queued disc that holds disc 2's image
+damaged=
+for q in "$W/reader/queue/"*; do
+	cmp -s "$q/data" "$W/set/family-gen1.disc0002.iso" && damaged=$q
+done
+mid=$(( $(stat -c %s "$W/set/family-gen1.disc0002.iso") / 2048 / 2 ))
+"$DV" sim damage "$W/reader" --disc "$damaged" --unreadable "$mid+4" --flip $(( (mid + 100) * 2048 + 7 ))
+
+step "verify the damaged disc (read through a drive, as it would be)"
+"$DV" sim new "$W/check"
+"$DV" sim insert "$W/check" "$damaged/data"
+cp "$damaged/damage" "$W/check/tray/damage"
 set +e
-"$DV" burn --device "sim:$W/drive" --iso-path "$W/photos.iso"
+"$DV" verify --device "sim:$W/check"
 rc=$?
 set -e
-if [ "$rc" -ne 2 ]; then
-	echo "demo: expected exit status 2 (checksum mismatch), got $rc" >&2
+echo "verify exit status: $rc (0 ok, 1 repairable, 2 broken)"
+
+step "extract: the discs go in last-first; the damaged one is repaired"
+"$DV" extract -o "$W/restored" --device "sim:$W/reader"
+
+step "compare"
+if diff -r "$W/photos" "$W/restored"; then
+	echo "everything came back, bit for bit: the demo ran end to end"
+else
+	echo "demo: the restored tree differs" >&2
 	exit 1
 fi
-echo "== the damaged disc was caught (exit status 2): the demo ran end to end"
