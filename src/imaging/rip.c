@@ -251,6 +251,38 @@ static int load_or_new_map(struct rip *r, struct dv_error *err)
 	return 0;
 }
 
+/* 1 when byte offset off of the map is finished. */
+static int map_has(const struct mapfile *m, uint64_t off)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (off >= m->b[i].pos && off < m->b[i].pos + m->b[i].size)
+			return m->b[i].status == MAP_FINISHED;
+	return 0;
+}
+
+/* A resumed image must be of the same disc: its volume descriptor (sector
+ * 16), when already read, must equal the disc's. */
+static int same_disc(struct rip *r, struct drive *d, int fd, struct dv_error *err)
+{
+	struct dv_error rerr = DV_ERROR_INIT;
+	unsigned char *a, *b;
+	size_t got = 0;
+	int rc = 0;
+
+	if (!map_has(&r->map_state, 16 * 2048))
+		return 0;
+	a = aligned_alloc(4096, 4096);
+	b = aligned_alloc(4096, 4096);
+	if (a && b && pread_full(fd, a, 2048, 16 * 2048) == 2048 &&
+	    drive_read(d, 16 * 2048, b, 2048, &got, &rerr) == 0 && memcmp(a, b, 2048) != 0)
+		rc = dv_error_set(err, DV_ERR_USAGE,
+			"'%s' holds part of another disc (sector 16 differs): move the old files away or use --force",
+			r->part);
+	free(a);
+	free(b);
+	return rc;
+}
+
 static void collect_ranges(struct rip *r)
 {
 	const struct mapfile *m = &r->map_state;
@@ -296,6 +328,10 @@ static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 	fd = open(r->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return dv_error_errno(err, errno, "cannot create '%s'", r->part);
+	if (r->resumed && same_disc(r, d, fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
 	if (ftruncate(fd, (off_t)r->size) < 0) {
 		rc = dv_error_errno(err, errno, "cannot size '%s'", r->part);
 		close(fd);

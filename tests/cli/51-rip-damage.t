@@ -53,6 +53,18 @@ like "$(grep -v '^#' "$D/d.iso.mapfile")" "^0x00000000  0x[0-9A-F]+  \+$" "mapfi
 like "$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(m['backup_status']['overall_status'], m['backup_status']['resumed'], m['integrity_verification']['integrity_status'])" "$D/d_manifest.json")" "success True verified" "manifest: success after resume"
 [ ! -e "$D/d.iso.part" ]; ok $? "no partial image left"
 
+# a resume with another disc of the same size in the drive is refused
+ok_run "damage again" "$DV" sim damage "$T/sim" --unreadable 600
+ok_rc 2 "incomplete again" rip --filename other
+mkdir -p "$T/src2"
+head -c 1500000 /dev/urandom >"$T/src2/data.bin"
+echo small >"$T/src2/small.txt"
+xorriso -as mkisofs --md5 -r -V DAMAGED -o "$T/disc2.iso" "$T/src2" >/dev/null 2>&1
+"$DV" sim new "$T/sim2" >/dev/null && "$DV" sim insert "$T/sim2" "$T/disc2.iso" >/dev/null
+ok_rc 1 "resume from another disc refused" timeout 60 "$DV" rip -D "sim:$T/sim2" --dir "$T/o" --operator QA --no-eject --filename other
+like "$(cat "$T/err")" "another disc \(sector 16 differs\)" "says it is another disc"
+"$DV" sim damage "$T/sim" --clear >/dev/null
+
 # a flipped byte in the file data: only the MD5 tags can see it
 ok_run "flip a byte on read" "$DV" sim damage "$T/sim" --flip 300001
 ok_rc 2 "MD5 tag mismatch" rip --filename f
