@@ -96,10 +96,11 @@ static int read_at(struct rescue *r, uint64_t off, size_t len, uint64_t *bad,
 		return -1;
 	}
 	if (rc == 0)
-		got = len;
+		got = len;	/* may end in a partial last sector of the medium */
 	if (got > len)
 		got = len;
-	got -= got % RESCUE_SECTOR;
+	if (rc != 0)
+		got -= got % RESCUE_SECTOR;
 	if (got) {
 		if (pwrite_full(r->io->out_fd, buf, got, off) < 0)
 			return dv_error_errno(err, errno, "cannot write the image");

@@ -104,6 +104,13 @@ ok_rc 1 "file name with a slash" "$DV" rip -D "sim:$T/sim" --filename a/b --dir 
 ok_rc 1 "no terminal and no --filename" timeout 10 "$DV" rip -D "sim:$T/sim" --dir "$T/o" --operator JD
 like "$(cat "$T/err")" "not a terminal.*--filename" "clear error naming --filename"
 
+# a disc that is not ISO 9660 and ends in a partial sector: imaged whole
+head -c 300000 /dev/urandom >"$T/raw.bin"
+"$DV" sim new "$T/simraw" >/dev/null && "$DV" sim insert "$T/simraw" "$T/raw.bin" >/dev/null
+ok_rc 0 "rip a disc without a file system" timeout 60 "$DV" rip -D "sim:$T/simraw" --filename raw --dir "$T/o" --operator JD --no-eject
+ok_run "raw image identical, partial last sector included" cmp "$T/o/raw/raw.iso" "$T/raw.bin"
+like "$(cat "$T/o/raw/raw_tree.txt")" "no ISO 9660 file tree" "listing says there is no tree"
+
 # eject at the end
 ok_rc 0 "rip and eject" timeout 60 "$DV" rip -D "sim:$T/sim" --filename ej --dir "$T/o" --operator JD
 like "$("$DV" sim status "$T/sim" 2>&1)" "empty|no disc|tray" "disc ejected"
