@@ -394,6 +394,11 @@ static void *par2_worker(void *arg)
 		pathf(par2p, sizeof(par2p), "%s.par2", slice);
 		files[0] = slice;
 		opt.redundancy_pct = pq->redundancy;
+		/* dar (single-threaded) keeps one CPU; PAR2 gets the rest */
+		{
+			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+			opt.threads = ncpu > 2 ? (unsigned)(ncpu - 1) : 1;
+		}
 		if (par2_create(par2p, files, 1, &opt, &e) < 0) {
 			pthread_mutex_lock(&pq->mu);
 			if (!pq->failed) {

@@ -155,7 +155,7 @@ int discimage_build(const struct discimage_spec *spec, const char *out_path,
 	iso_write_opts_set_joliet(opts, 1);
 	iso_write_opts_set_joliet_long_names(opts, 1);
 	iso_write_opts_set_aaip(opts, 1);
-	iso_write_opts_set_record_md5(opts, 1, 1);
+	iso_write_opts_set_record_md5(opts, 1, 0);
 	iso_write_opts_set_relaxed_vol_atts(opts, 1);
 	iso_write_opts_set_always_gmt(opts, 1);
 	iso_write_opts_set_dir_rec_mtime(opts, 1);

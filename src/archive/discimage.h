@@ -1,7 +1,8 @@
 /*
  * discimage.h - one disc of an archive set as an ISO image file, built
  * with libisofs: ISO 9660 level 3, Rock Ridge, Joliet (long names), AAIP
- * with session and per-file MD5 tags, every timestamp, mode and owner
+ * with session MD5 tags (the slices' own checksums are the .sha512
+ * sidecars), every timestamp, mode and owner
  * pinned so the same inputs give the same bytes. The SHA-256 of the image
  * is computed while it is written, then checked again by reading the file
  * back before the caller may delete the inputs.
