@@ -101,9 +101,10 @@ struct rip {
 	/* hashes */
 	int streamed;			/* stream hashes cover the whole image */
 	struct rip_digests stream;	/* of the bytes as read from the disc */
-	struct rip_digests image;	/* of the image file read back */
+	struct rip_digests image;	/* of the image (= stream when streamed) */
+	struct rip_digests back;	/* SHA-256 of the image file read back */
 	int verify_done, verify_match;
-	char verify_note[256];
+	char verify_note[512];
 	struct rip_digests second;	/* second read of the disc */
 	int second_done, second_match;
 	char second_note[256];

@@ -203,16 +203,17 @@ int rip_write_log(struct rip *r, struct dv_error *err)
 	}
 
 	fprintf(fp, "VERIFICATION RESULTS\n--------------------\n");
-	for (int k = 0; k < HASH_NALGS; k++) {
-		if (!(r->image.mask & (1u << k)))
-			continue;
-		if (r->streamed)
-			fprintf(fp, "%-8s (Raw Disk): %s\n", algs[k], r->stream.hex[k]);
-		fprintf(fp, "%-8s (ISO):      %s\n", algs[k], r->image.hex[k]);
+	fprintf(fp, "Checksums (%s):\n", r->streamed ? "computed while reading the disc" :
+		"computed from the image file");
+	for (int k = 0; k < HASH_NALGS; k++)
+		if (r->image.mask & (1u << k))
+			fprintf(fp, "  %-8s %s\n", algs[k], r->image.hex[k]);
+	if (r->verify_done) {
+		fprintf(fp, "SHA-256 (Raw Disk):  %s\n", r->stream.hex[2]);
+		fprintf(fp, "SHA-256 (ISO file):  %s\n", r->back.hex[2]);
+		fprintf(fp, "Match:               %s\n", r->verify_match ? "YES" : "NO");
 	}
 	fprintf(fp, "Image read back:     %s\n", r->verify_note);
-	if (r->verify_done)
-		fprintf(fp, "Match:               %s\n", r->verify_match ? "YES" : "NO");
 	if (r->n_tags)
 		for (size_t i = 0; i < r->n_tags; i++)
 			fprintf(fp, "libisofs MD5 tag:    type %d at block %u, blocks %u..%u: recorded %s, image %s: %s\n",
@@ -485,9 +486,9 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"retries", r->o.retries, "read_calls", (json_int_t)r->rs.reads,
 		"failed_read_calls", (json_int_t)r->rs.read_errors,
 		"phase_seconds", r->rs.seconds[0], r->rs.seconds[1], r->rs.seconds[2], r->rs.seconds[3],
-		"verification", "method", r->streamed ? "hashes of the disc stream compared with hashes of the image file read back" :
+		"verification", "method", r->streamed ? "SHA-256 of the image file read back compared with the SHA-256 of the disc stream" :
 			"hashes computed from the assembled image file",
-		"algorithm", "MD5", "algorithm_bits", 128, "performed", r->verify_done,
+		"algorithm", r->streamed ? "SHA-256" : "MD5", "algorithm_bits", r->streamed ? 256 : 128, "performed", r->verify_done,
 		"shell_equivalent", "md5sum / sha1sum / sha256sum on the .iso",
 		"finalization", "remount_command", r->was_mounted ? "mount -o ro" : "none",
 		"eject_command", r->o.eject ? "drive eject" : "none (--no-eject)",
@@ -498,11 +499,14 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"total_operation", timing(r->t_total, r->size)));
 	json_object_set_new(m, "integrity_verification", json_pack(
 		"{s:s, s:i, s:s, s:s?, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:{s:b, s:o, s:s, s:o}}",
-		"hash_algorithm", "MD5", "hash_length_bits", 128,
-		"iso_hash", rip_hex(&r->image, HASH_MD5) ? rip_hex(&r->image, HASH_MD5) : "",
-		"source_hash", r->streamed ? rip_hex(&r->stream, HASH_MD5) : NULL,
+		"hash_algorithm", r->verify_done ? "SHA-256" : "MD5",
+		"hash_length_bits", r->verify_done ? 256 : 128,
+		"iso_hash", r->verify_done ? r->back.hex[2] :
+			rip_hex(&r->image, HASH_MD5) ? rip_hex(&r->image, HASH_MD5) : "",
+		"source_hash", r->verify_done ? r->stream.hex[2] :
+			r->streamed ? rip_hex(&r->stream, HASH_MD5) : NULL,
 		"hashes_match", r->verify_done ? json_boolean(r->verify_match) : json_null(),
-		"verification_method", r->streamed ? "the image file was read back and hashed, and compared with the hashes of the bytes read from the disc" :
+		"verification_method", r->streamed ? "all checksums computed in one pass over the bytes read from the disc; the image file was read back from storage and its SHA-256 compared with the stream's" :
 			"no single-pass stream hash (resumed or multi-pass read); image hashed from the file",
 		"integrity_status", vs, "notes", r->verify_note,
 		"checksums", digests(&r->image),

@@ -35,7 +35,8 @@ want = ['backup_metadata', 'backup_status', 'source_disc', 'volume_information',
 missing = [k for k in want if k not in m]
 print('missing=' + ','.join(missing))
 iv = m['integrity_verification']
-print('md5ok=%s' % (iv['iso_hash'] == hashlib.md5(data).hexdigest()))
+print('md5ok=%s' % (iv['checksums']['md5'] == hashlib.md5(data).hexdigest()))
+print('readback=%s' % (iv['iso_hash'] == iv['source_hash'] == hashlib.sha256(data).hexdigest()))
 print('sha1ok=%s' % (iv['checksums']['sha1'] == hashlib.sha1(data).hexdigest()))
 print('match=%s status=%s' % (iv['hashes_match'], iv['integrity_status']))
 print('tags=%d' % sum(1 for t in iv['libisofs_md5_tags'] if t['match']))
@@ -53,6 +54,7 @@ PY
 like "$check" "missing=$" "manifest has every section"
 like "$check" "md5ok=True" "manifest MD5 is the image's"
 like "$check" "sha1ok=True" "manifest SHA-1 is the image's"
+like "$check" "readback=True" "read-back SHA-256 recorded"
 like "$check" "match=True status=verified" "read-back verification passed"
 like "$check" "tags=3" "three libisofs MD5 tags checked"
 like "$check" "volume=ARCHIVE_01" "volume label recorded"
