@@ -28,6 +28,7 @@ run() {
 	[ $rc -eq 0 ] || { echo "exit $rc: $*" >&2; tail -5 "$W/stderr" >&2; exit 1; }
 	SECS=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$W/time")
 	RSS_KB=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W/time")
+	CPU=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { printf "%.2f", u + s }' "$W/time")
 }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1e6 / (s > 0 ? s : 0.001) }'; }
 mf() { python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print($2)" "$1"; }
@@ -46,7 +47,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 1. discvault rip, four hashes, image read back, MD5 tags, inspect, per-file MD5s
 run "$DV" rip -D "sim:$W/sim" --filename full --dir "$W/out" --operator bench --no-eject --sha512
-full_s=$SECS full_rss=$RSS_KB
+full_s=$SECS full_rss=$RSS_KB full_cpu=$CPU
 full_read=$(mf "$W/out/full/full_manifest.json" "m['timing_performance']['iso_creation']['average_speed_mb_per_s']")
 full_read_s=$(mf "$W/out/full/full_manifest.json" "m['timing_performance']['iso_creation']['duration_seconds']")
 cmp "$W/out/full/full.iso" "$W/disc.iso"
@@ -54,19 +55,20 @@ rm -rf "$W/out"
 
 # 2. the same without reading the image back
 run "$DV" rip -D "sim:$W/sim" --filename nv --dir "$W/out" --operator bench --no-eject --sha512 --no-verification
-nv_s=$SECS nv_rss=$RSS_KB
+nv_s=$SECS nv_rss=$RSS_KB nv_cpu=$CPU
 rm -rf "$W/out"
 
 # 3. dd + md5sum + sha256sum (two hashes only, and no record at all)
 mkdir -p "$W/out"
 t0=$(date +%s.%N)
 run dd if="$W/disc.iso" of="$W/out/dd.iso" bs=4M
-dd_s=$SECS dd_rss=$RSS_KB
+dd_s=$SECS dd_rss=$RSS_KB dd_cpu=$CPU
 run md5sum "$W/out/dd.iso"
-md5_s=$SECS md5_rss=$RSS_KB
+md5_s=$SECS md5_rss=$RSS_KB md5_cpu=$CPU
 run sha256sum "$W/out/dd.iso"
-sha_s=$SECS sha_rss=$RSS_KB
+sha_s=$SECS sha_rss=$RSS_KB sha_cpu=$CPU
 peer_s=$(awk -v a="$dd_s" -v b="$md5_s" -v c="$sha_s" 'BEGIN { printf "%.2f", a + b + c }')
+peer_cpu=$(awk -v a="$dd_cpu" -v b="$md5_cpu" -v c="$sha_cpu" 'BEGIN { printf "%.2f", a + b + c }')
 peer_rss=$(printf '%s\n' "$dd_rss" "$md5_rss" "$sha_rss" | sort -n | tail -1)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -81,15 +83,17 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "The disc: a ${GIB} GiB ISO ($bytes bytes: $GIB files of 1 GiB of random data, made by"
 	echo "\`xorriso -as mkisofs --md5 -r\`) in a simulated drive with no speed limit."
 	echo
-	echo "| run | what it does | seconds | MB/s | peak RSS |"
-	echo "|---|---|---|---|---|"
-	echo "| discvault rip --sha512 | read, MD5+SHA-1+SHA-256+SHA-512 in one pass, write; read the image back and hash it again; check the 3 libisofs MD5 tags; inspect; per-file MD5 of every file | $full_s | $(mbps "$bytes" "$full_s") | $((full_rss / 1024)) MiB |"
-	echo "| — its read phase alone | read + four hashes + write (from the manifest) | $full_read_s | $(printf '%.0f' "$full_read") | |"
-	echo "| discvault rip --sha512 --no-verification | the same without the read-back | $nv_s | $(mbps "$bytes" "$nv_s") | $((nv_rss / 1024)) MiB |"
-	echo "| dd bs=4M + md5sum + sha256sum | copy, then two hashes, one after the other | $peer_s | $(mbps "$bytes" "$peer_s") | $((peer_rss / 1024)) MiB |"
-	echo "| — dd alone | copy | $dd_s | $(mbps "$bytes" "$dd_s") | $((dd_rss / 1024)) MiB |"
+	echo "| run | what it does | wall s | MB/s (wall) | CPU s (user+sys) | peak RSS |"
+	echo "|---|---|---|---|---|---|"
+	echo "| discvault rip --sha512 | read, MD5+SHA-1+SHA-256+SHA-512 in one pass, write; read the image back and hash it again; check the 3 libisofs MD5 tags; inspect; per-file MD5 of every file | $full_s | $(mbps "$bytes" "$full_s") | $full_cpu | $((full_rss / 1024)) MiB |"
+	echo "| — its read phase alone | read + four hashes + write (from the manifest) | $(printf '%.2f' "$full_read_s") | $(printf '%.0f' "$full_read") | | |"
+	echo "| discvault rip --sha512 --no-verification | the same without the read-back | $nv_s | $(mbps "$bytes" "$nv_s") | $nv_cpu | $((nv_rss / 1024)) MiB |"
+	echo "| dd bs=4M + md5sum + sha256sum | copy, then two hashes, one after the other | $peer_s | $(mbps "$bytes" "$peer_s") | $peer_cpu | $((peer_rss / 1024)) MiB |"
+	echo "| — dd alone | copy | $dd_s | $(mbps "$bytes" "$dd_s") | $dd_cpu | $((dd_rss / 1024)) MiB |"
 	echo
 	echo "MB/s is the disc size divided by the wall time of the whole run (10^6 bytes)."
+	echo "CPU seconds do not depend on the load from other processes: on an idle"
+	echo "machine with $(nproc) CPUs a run cannot take less than CPU / $(nproc) seconds."
 	echo "A real drive reads BD at 4.5-54 MB/s (1x-12x) and DVD at 1.4-22 MB/s, so the"
 	echo "read phase leaves the drive, not the CPU, as the limit. The extra passes of a"
 	echo "full rip (read-back, tag check, per-file MD5s) read the image file, not the disc."
