@@ -113,4 +113,12 @@ ok_run "a single-disc set with --media cd and -c none" \
 	"$DV" create -s "$S/text" -n words -o "$T/cd" --media cd -c none -y
 like "$(cat "$T/out")" "Discs: +1" "one disc"
 like "$(cat "$T/out")" "737280000 bytes" "CD capacity"
+
+# -D: the capacity of the blank disc in a (simulated) drive
+"$DV" sim new "$T/sim" >/dev/null 2>&1
+"$DV" sim insert "$T/sim" --media cd-r --capacity 40M >/dev/null 2>&1
+ok_run "-D takes the capacity from the blank disc in the drive" \
+	"$DV" create -s "$S" -n simmed -o "$T/simset" -D "sim:$T/sim" -y
+like "$(cat "$T/err")" "41943040 bytes" "the capacity of the simulated 40M CD-R"
+like "$(cat "$T/out")" "Discs: +2" "two discs of that size"
 done_testing

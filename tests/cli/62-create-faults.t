@@ -31,6 +31,9 @@ ok_rc 2 "unknown media" "$DV" create -s "$S" -n ok -o "$T/o" --media floppy -y
 ok_rc 2 "unknown compression" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M -c rar -y
 ok_rc 1 "a disc too small for anything" "$DV" create -s "$S" -n ok -o "$T/o" -b 5M -y
 like "$(cat "$T/err")" "cannot hold|less than 1 MiB" "message says the disc is too small"
+"$DV" sim new "$T/nodisc" >/dev/null 2>&1
+ok_rc 1 "-D with no disc in the drive" "$DV" create -s "$S" -n ok -o "$T/o" -D "sim:$T/nodisc" -y
+like "$(cat "$T/err")" "no blank disc in 'sim:" "message says there is no blank disc"
 ok_run "--help" "$DV" create --help
 like "$(cat "$T/out")" "--min-last-disc-fill" "help lists the options"
 
@@ -50,6 +53,16 @@ like "$(cat "$T/c.err")" "interrupted" "message says interrupted"
 is "$(ls -A "$T/c" | tr '\n' ' ')" "" "nothing left in OUT after Ctrl-C"
 ok_run "rerun after Ctrl-C works" "$DV" create -s "$T/big" -n cc -o "$T/c" -b 60M -c none -y
 ok_run "rerun's set is complete" test -s "$T/c/cc-gen1.set.json"
+
+# a source that changes while dar reads it: a warning, a good set
+mkdir "$T/chg"
+head -c 50000000 /dev/urandom >"$T/chg/a"
+(while :; do head -c 100000 /dev/urandom >>"$T/chg/grow"; done) &
+w=$!
+ok_run "a changing source still gives a set" "$DV" create -s "$T/chg" -n chg -o "$T/chgo" -b 100M -c none -y
+kill $w; wait $w 2>/dev/null
+like "$(cat "$T/err")" "changed while dar read them" "a warning names the problem"
+ok_run "its set is complete" test -s "$T/chgo/chg-gen1.set.json"
 
 # a run killed outright leaves a marker; the rerun cleans up and succeeds
 "$DV" create -s "$T/big" -n kk -o "$T/k" -b 60M -c none -y >/dev/null 2>&1 &
