@@ -6,6 +6,7 @@
  * unreadable sectors are flagged as damaged.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,77 @@ out:
 	return rc;
 }
 
+/* Per-file MD5s on two threads (the files split by size), so the pass
+ * over the image takes half the time on two cores. */
+struct md5_job {
+	const struct blksrc *src;
+	const struct isotree *tree;
+	const unsigned char *owner;	/* thread of each entry */
+	unsigned char me;
+	char (*md5)[33];
+	int interrupted;
+};
+
+static void *md5_thread(void *arg)
+{
+	struct md5_job *j = arg;
+	unsigned char *buf = malloc(1u << 20);
+
+	for (size_t i = 0; i < j->tree->n && buf; i++) {
+		struct dv_error err = DV_ERROR_INIT;
+
+		if (j->owner[i] != j->me)
+			continue;
+		if (file_md5(j->src, &j->tree->entries[i], buf, 1u << 20, j->md5[i], &err) < 0) {
+			if (err.code == DV_ERR_INTERRUPTED) {
+				j->interrupted = 1;
+				break;
+			}
+			snprintf(j->md5[i], 33, "unreadable");
+		}
+	}
+	if (!buf)
+		for (size_t i = 0; i < j->tree->n; i++)
+			if (j->owner[i] == j->me)
+				snprintf(j->md5[i], 33, "unreadable");
+	free(buf);
+	return NULL;
+}
+
+static int all_md5(const struct blksrc *src, const struct isotree *tree,
+		   char (*md5)[33], struct dv_error *err)
+{
+	unsigned char *owner = calloc(tree->n + 1, 1);
+	struct md5_job job[2];
+	uint64_t load[2] = { 0, 0 };
+	pthread_t th;
+	int started = 0;
+
+	if (!owner)
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	for (size_t i = 0; i < tree->n; i++) {
+		if (!S_ISREG(tree->entries[i].mode)) {
+			owner[i] = 2;	/* nobody */
+			continue;
+		}
+		owner[i] = load[1] < load[0];
+		load[owner[i]] += tree->entries[i].size + 2048;
+	}
+	for (int t = 0; t < 2; t++)
+		job[t] = (struct md5_job){ src, tree, owner, (unsigned char)t, md5, 0 };
+	if (pthread_create(&th, NULL, md5_thread, &job[1]) == 0)
+		started = 1;
+	else
+		job[0].me = 0, memset(owner, 0, tree->n);	/* one thread does all */
+	md5_thread(&job[0]);
+	if (started)
+		pthread_join(th, NULL);
+	free(owner);
+	if (job[0].interrupted || job[1].interrupted || signals_interrupted())
+		return dv_error_set(err, DV_ERR_INTERRUPTED, "interrupted");
+	return 0;
+}
+
 static json_t *entry_json(const struct isotree_entry *e, const char *md5, int dmg)
 {
 	char when[32], mode[8];
@@ -138,6 +210,7 @@ int rip_write_listing(struct rip *r, struct dv_error *err)
 	struct dv_error terr = DV_ERROR_INIT;
 	unsigned char *buf = NULL, *has_next = NULL, seen[ISOTREE_MAX_DEPTH + 2];
 	unsigned char open_at[ISOTREE_MAX_DEPTH + 2];
+	char (*md5s)[33] = NULL;
 	json_t *list = NULL;
 	char *text = NULL, total[16];
 	size_t tlen = 0;
@@ -163,10 +236,13 @@ int rip_write_listing(struct rip *r, struct dv_error *err)
 		goto write;
 	}
 	has_next = calloc(tree.n + 1, 1);
-	if (!has_next) {
+	md5s = calloc(tree.n + 1, sizeof(*md5s));
+	if (!has_next || !md5s) {
 		dv_error_set(err, DV_ERR_FAIL, "out of memory");
 		goto out;
 	}
+	if (all_md5(&src, &tree, md5s, err) < 0)
+		goto out;
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = tree.n; i-- > 0;) {
 		int d = depth_of(tree.entries[i].path);
@@ -212,11 +288,8 @@ int rip_write_listing(struct rip *r, struct dv_error *err)
 			r->tree_files++;
 			r->tree_bytes += e->size;
 			r->tree_damaged += dmg != 0;
-			if (S_ISREG(e->mode) && file_md5(&src, e, buf, 1u << 20, md5, err) < 0) {
-				if (err->code == DV_ERR_INTERRUPTED)
-					goto out;
-				snprintf(md5, sizeof(md5), "unreadable");
-			}
+			if (S_ISREG(e->mode))
+				snprintf(md5, sizeof(md5), "%s", md5s[i]);
 		}
 		je = entry_json(e, md5[0] ? md5 : NULL, dmg);
 		if (!je || json_array_append_new(list, je) < 0) {
@@ -253,6 +326,7 @@ out:
 	free(text);
 	free(buf);
 	free(has_next);
+	free(md5s);
 	json_decref(list);
 	isotree_release(&tree);
 	blksrc_close(&src);
