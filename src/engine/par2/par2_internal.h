@@ -211,8 +211,9 @@ struct p2_scan {
 	enum par2_file_state *state;  /* per set file */
 	uint32_t missing;
 };
-/* Load the set and check its files. by_blocks (repair, expecting damage):
- * judge same-size files by their blocks alone, without a whole-file MD5. */
+/* Load the set and check its files. by_blocks: judge same-size files by
+ * their blocks alone, without a whole-file MD5 pass (verify and repair both
+ * do; 0 checks the whole-file MD5 first). */
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
 		const struct par2_options *opt, int by_blocks,
 		struct par2_report *rep, struct dv_error *err);

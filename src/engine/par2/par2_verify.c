@@ -243,11 +243,11 @@ static int file_matches(struct scanner *sc, int fd, const struct p2_file *f)
 }
 
 /*
- * A file of the right size is most likely intact: verify checks its
- * whole-file MD5 first (one pass) and scans for blocks only when that does
- * not match. Repair expects damage and only scans: when every block is
- * found in its place, the file is intact (its blocks and length determine
- * it), so the MD5 pass is saved either way.
+ * A file of the right size: scan it for blocks, and when every block is
+ * found in its place the file is intact (its blocks and length determine
+ * it). One pass whether it is intact or damaged, where a whole-file MD5
+ * first would cost a damaged file two. Without block hashes (or when asked
+ * to) the whole-file MD5 decides, and a mismatch leads to the scan.
  */
 static int check_same_size(struct scanner *sc, int32_t ti, int fd,
 			   const struct p2_file *f, int *match)
@@ -429,7 +429,7 @@ int par2_verify(const char *par2_path, const struct par2_options *opt,
 		struct par2_report *rep, struct dv_error *err)
 {
 	struct p2_scan s;
-	int rc = p2_scan_run(&s, par2_path, opt, 0, rep, err);
+	int rc = p2_scan_run(&s, par2_path, opt, 1, rep, err);
 
 	p2_scan_release(&s);
 	return rc;
