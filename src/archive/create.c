@@ -237,6 +237,20 @@ int create_prepare(struct create_ctx *c, const struct create_opts *o,
 		return dv_error_errno(err, errno, "cannot read source '%s'", o->source);
 	pathf(c->src, sizeof(c->src), "%s", real);
 	free(real);
+	{
+		/* lexically first, so nothing is ever created inside the source */
+		char abs[4096], cwd[2048];
+		size_t ls = strlen(c->src);
+		if (o->out[0] == '/')
+			pathf(abs, sizeof(abs), "%s", o->out);
+		else if (getcwd(cwd, sizeof(cwd)))
+			pathf(abs, sizeof(abs), "%s/%s", cwd, o->out);
+		else
+			return dv_error_errno(err, errno, "cannot get the current directory");
+		if (!strncmp(abs, c->src, ls) && (abs[ls] == '/' || !abs[ls]))
+			return dv_error_set(err, DV_ERR_USAGE,
+					    "output directory '%s' is inside the source '%s'", abs, c->src);
+	}
 	if (mkdir_p(o->out, 0755, err) < 0)
 		return -1;
 	real = realpath(o->out, NULL);
@@ -272,16 +286,40 @@ int create_prepare(struct create_ctx *c, const struct create_opts *o,
 	c->leftovers = (char)path_exists(path);
 	{
 		char wbase[4096];
-		if (o->work)
+		if (o->work && o->work[0] == '/') {
 			pathf(wbase, sizeof(wbase), "%s", o->work);
-		else
+		} else if (o->work) {
+			char cwd[2048];
+			if (!getcwd(cwd, sizeof(cwd)))
+				return dv_error_errno(err, errno, "cannot get the current directory");
+			pathf(wbase, sizeof(wbase), "%s/%s", cwd, o->work);
+		} else {
 			pathf(wbase, sizeof(wbase), "%s/.discvault-work", c->out);
+		}
+		{
+			/* before creating anything: never write into the source */
+			size_t ls = strlen(c->src);
+			if (!strncmp(wbase, c->src, ls) && (wbase[ls] == '/' || !wbase[ls]))
+				return dv_error_set(err, DV_ERR_USAGE,
+						    "work directory '%s' is inside the source '%s'",
+						    wbase, c->src);
+		}
 		if (mkdir_p(wbase, 0700, err) < 0)
 			return -1;
 		real = realpath(wbase, NULL);
 		if (!real)
 			return dv_error_errno(err, errno, "cannot use work directory '%s'", wbase);
 		pathf(c->work, sizeof(c->work), "%s/%s", real, c->prefix);
+		{
+			size_t ls = strlen(c->src);
+			int inside = !strncmp(real, c->src, ls) && (real[ls] == '/' || !real[ls]);
+			if (inside) {
+				dv_error_set(err, DV_ERR_USAGE,
+					     "work directory '%s' is inside the source '%s'", real, c->src);
+				free(real);
+				return -1;
+			}
+		}
 		free(real);
 	}
 	if (scan_source(c->src, &c->scan, pg ? pg->scan : NULL, pg ? pg->ctx : NULL, err) < 0)

@@ -24,6 +24,9 @@ like "$(cat "$T/err")" "is not a directory" "message says so"
 mkdir "$T/empty"
 ok_rc 2 "an empty source" "$DV" create -s "$T/empty" -n ok -o "$T/o" -b 40M -y
 ok_rc 2 "output inside the source" "$DV" create -s "$S" -n ok -o "$S/out" -b 40M -y
+ok_run "and nothing was created in the source" test ! -e "$S/out"
+ok_rc 2 "work directory inside the source" "$DV" create -s "$S" -n ok -o "$T/o" -w "$S/work" -b 40M -y
+ok_run "and nothing was created in the source" test ! -e "$S/work"
 ok_rc 2 "no terminal and no -y" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M
 like "$(cat "$T/err")" "pass -y" "message asks for -y"
 ok_rc 2 "-b and --media together" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M --media cd -y
