@@ -835,7 +835,7 @@ static int write_exclude_list(struct create_ctx *c, char *path, size_t cap, stru
 
 int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *err)
 {
-	char marker[4300], base[4300], catbase[4300], excl[4400], tail[2048];
+	char marker[4300], base[4300], catbase[4300], excl[4400], tail[16384];
 	struct par2_queue pq;
 	pthread_t th;
 	int th_started = 0, rc = -1, exit_code = 0;
@@ -906,6 +906,13 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 	{
 		struct dar_run_cb cb = { on_slice, dar_tick, &dw };
 		int drc = dar_run((const char *const *)sv.v, &cb, &exit_code, tail, sizeof(tail), err);
+		/* exit 5 with only unreadable source entries still made a whole
+		 * archive of everything else: keep it, and say what is missing */
+		if (drc == 0 && exit_code == 5 && dar_failed_inodes(tail) > 0 && dw.last_seen) {
+			r->unsaved = dar_failed_inodes(tail);
+			dar_first_error(tail, r->unsaved_example, sizeof(r->unsaved_example));
+			exit_code = 0;
+		}
 		pthread_mutex_lock(&pq.mu);
 		pq.done = 1;
 		if (drc < 0 || (exit_code != 0 && exit_code != 11) || signals_interrupted())
@@ -930,12 +937,9 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 		goto out;
 	}
 	if (exit_code != 0 && exit_code != 11) {
-		char *t = tail, *nl;
+		char first[1024];
 		progress_abort(dw.prog);
-		/* the last meaningful line of dar's output */
-		while ((nl = strrchr(t, '\n')) && nl[1] == '\0')
-			*nl = '\0';
-		nl = strrchr(t, '\n');
+		dar_first_error(tail, first, sizeof(first));
 		{
 			uint64_t fr = 0, fo = 0;
 			dev_t dv;
@@ -947,8 +951,8 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 				goto out;
 			}
 		}
-		dv_error_set(err, DV_ERR_FAIL, "dar failed (exit %d: %s): %s", exit_code,
-			     dar_exit_meaning(exit_code), nl ? nl + 1 : t);
+		dv_error_set(err, DV_ERR_FAIL, "dar failed (exit %d: %s)%s%s", exit_code,
+			     dar_exit_meaning(exit_code), first[0] ? ": " : "", first);
 		goto out;
 	}
 	progress_finish(dw.prog);
@@ -1004,7 +1008,7 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 		}
 		fmt_time(c->when, when, sizeof(when));
 		set = json_pack("{s:s, s:i, s:s, s:i, s:o, s:s, s:s, s:b, s:I, s:i, s:s, s:i, s:I, s:i,"
-				" s:{s:I, s:I}, s:{s:I, s:I}, s:{s:s, s:I, s:s}, s:O}",
+				" s:{s:I, s:I}, s:I, s:{s:I, s:I}, s:{s:s, s:I, s:s}, s:O}",
 				"format", "discvault-archive-set", "version", 1,
 				"name", c->o.name, "generation", (int)c->gen, "base", basej,
 				"created", when, "tool", "discvault " DV_VERSION,
@@ -1015,6 +1019,7 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 				"slice_size", (json_int_t)c->plan.slice_size,
 				"slices_per_disc", (int)c->plan.slices_per_disc,
 				"source", "files", (json_int_t)c->scan.files, "bytes", (json_int_t)c->scan.bytes,
+				"unsaved", (json_int_t)r->unsaved,
 				"deferred", "files", (json_int_t)c->plan.deferred_files,
 				"bytes", (json_int_t)c->plan.deferred_bytes,
 				"catalog", "file", catname, "size", (json_int_t)st.st_size, "sha512", hex,

@@ -61,6 +61,8 @@ struct create_result {
 	unsigned discs, slices;
 	uint64_t archive_bytes, images_bytes;
 	int files_changed;         /* dar saw files change while reading */
+	long unsaved;              /* entries dar could not read (not in the archive) */
+	char unsaved_example[1024];
 	char set_path[4200];
 	double t_dar, t_images;
 };

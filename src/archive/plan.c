@@ -314,6 +314,7 @@ int plan_sample_ratio(const char *src, const struct scan_result *sr,
 	strvec_push(&sv, "-R");
 	strvec_push(&sv, data);
 	strvec_push(&sv, "-Q");
+	strvec_push(&sv, "-N");
 	if (level >= 0)
 		strvec_pushf(&sv, "-z%s:%d", compression, level);
 	else

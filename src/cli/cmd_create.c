@@ -337,6 +337,9 @@ int cmd_create(int argc, char **argv)
 		create_release(&c);
 		return err.code == DV_ERR_INTERRUPTED || signals_interrupted() ? 130 : 1;
 	}
+	if (r.unsaved)
+		log_warn("%ld entr%s could not be read and %s NOT in the archive (%s)", r.unsaved,
+			 r.unsaved == 1 ? "y" : "ies", r.unsaved == 1 ? "is" : "are", r.unsaved_example);
 	if (r.files_changed)
 		log_warn("some files changed while dar read them; dar marked them 'dirty' in the archive");
 	{

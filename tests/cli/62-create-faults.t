@@ -67,6 +67,27 @@ kill $w; wait $w 2>/dev/null
 like "$(cat "$T/err")" "changed while dar read them" "a warning names the problem"
 ok_run "its set is complete" test -s "$T/chgo/chg-gen1.set.json"
 
+# unreadable entries (as an unprivileged user): a warning naming them, a set
+# of everything else
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 755 "$T"
+	mkdir -p "$T/nr/src/d" "$T/nr/src/closed" "$T/nr/out"
+	echo fine >"$T/nr/src/ok.txt"
+	echo secret >"$T/nr/src/d/locked"
+	echo x >"$T/nr/src/closed/f"
+	chmod 755 "$T/nr" "$T/nr/src" "$T/nr/src/d"
+	chmod 000 "$T/nr/src/d/locked" "$T/nr/src/closed"
+	chown 65534 "$T/nr/out"
+	ok_run "unreadable entries: the set is made" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env HOME=/nonexistent "$DV" create -s "$T/nr/src" -n nr -o "$T/nr/out" -b 40M -y
+	like "$(cat "$T/err")" "cannot be read and will be missing" "the plan warns about unreadable entries"
+	like "$(cat "$T/err")" "NOT in the archive.*closed" "the end warns and names one"
+	is "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['unsaved'] > 0)" "$T/nr/out/nr-gen1.set.json")" \
+		True "the set file records it"
+else
+	diag "not root or no setpriv: unreadable-entry test skipped"
+fi
+
 # a run killed outright leaves a marker; the rerun cleans up and succeeds
 "$DV" create -s "$T/big" -n kk -o "$T/k" -b 60M -c none -y >/dev/null 2>&1 &
 pid=$!

@@ -173,6 +173,8 @@ void dar_create_argv(const struct dar_create_args *a, struct strvec *sv)
 	strvec_push(sv, "--min-digits");
 	strvec_push(sv, "4,4,4");
 	strvec_push(sv, "-Q");
+	/* no ~/.darrc or /etc/darrc: the same archive for every user */
+	strvec_push(sv, "-N");
 	if (a->compression && strcmp(a->compression, "none") != 0) {
 		if (a->level >= 0)
 			strvec_pushf(sv, "-z%s:%d", a->compression, a->level);
@@ -361,6 +363,39 @@ close_all:
 	if (outw >= 0)
 		close(outw);
 	return rc;
+}
+
+long dar_failed_inodes(const char *out)
+{
+	const char *p = strstr(out, " inode(s) failed to be saved");
+	const char *q;
+
+	if (!p)
+		return -1;
+	q = p;
+	while (q > out && isdigit((unsigned char)q[-1]))
+		q--;
+	if (q == p)
+		return -1;
+	return strtol(q, NULL, 10);
+}
+
+void dar_first_error(const char *out, char *buf, size_t cap)
+{
+	const char *line = out;
+
+	if (cap)
+		buf[0] = '\0';
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		if (n && line[0] != ' ' && line[0] != '-' && strncmp(line, "Now performing", 14) != 0 &&
+		    strncmp(line, "Auto detecting", 14) != 0) {
+			snprintf(buf, cap, "%.*s", (int)n, line);
+			return;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
 }
 
 const char *dar_exit_meaning(int code)

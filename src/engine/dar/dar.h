@@ -73,6 +73,12 @@ struct dar_run_cb {
 int dar_run(const char *const argv[], const struct dar_run_cb *cb, int *exit_code,
 	    char *tail, size_t tail_cap, struct dv_error *err);
 
+/* From dar's output: N of " N inode(s) failed to be saved", or -1. */
+long dar_failed_inodes(const char *out);
+/* The first line of dar's output that reads like an error (not the
+ * summary table), copied to buf; "" when there is none. */
+void dar_first_error(const char *out, char *buf, size_t cap);
+
 /* Meaning of dar's exit codes 0..11 (dar(1) EXIT CODES). */
 const char *dar_exit_meaning(int code);
 
