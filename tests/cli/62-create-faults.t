@@ -29,6 +29,14 @@ ok_rc 2 "work directory inside the source" "$DV" create -s "$S" -n ok -o "$T/o" 
 ok_run "and nothing was created in the source" test ! -e "$S/work"
 ok_rc 2 "no terminal and no -y" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M
 like "$(cat "$T/err")" "pass -y" "message asks for -y"
+if command -v script >/dev/null; then
+	echo n | script -qec "'$DV' create -s '$S' -n asked -o '$T/ask' -b 40M" /dev/null >"$T/tty.out" 2>&1
+	like "$(cat "$T/tty.out")" "Proceed\? \[y/N\]" "on a terminal the plan is followed by a question"
+	like "$(cat "$T/tty.out")" "cancelled, nothing was written" "answering n cancels"
+	is "$(ls -A "$T/ask" | tr '\n' ' ')" "" "nothing written after n"
+	(sleep 2; echo y) | script -qec "'$DV' create -s '$S' -n asked -o '$T/ask' -b 40M" /dev/null >"$T/tty.out" 2>&1
+	ok_run "answering y creates the set" test -s "$T/ask/asked-gen1.set.json"
+fi
 ok_rc 2 "-b and --media together" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M --media cd -y
 ok_rc 2 "unknown media" "$DV" create -s "$S" -n ok -o "$T/o" --media floppy -y
 ok_rc 2 "unknown compression" "$DV" create -s "$S" -n ok -o "$T/o" -b 40M -c rar -y
