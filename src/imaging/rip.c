@@ -300,6 +300,12 @@ static void collect_ranges(struct rip *r)
 	}
 	r->bad_bytes = r->size - mapfile_count(m, MAP_FINISHED);
 	r->complete = r->bad_bytes == 0;
+	/* errors only after the end of the file system (a TAO run-out, an
+	 * unreadable tail of padding or appended parity) */
+	r->tail_only = !r->complete && r->probe.have_pvd && r->probe.fs_size > 0;
+	for (size_t i = 0; r->tail_only && i < m->n; i++)
+		if (m->b[i].status != MAP_FINISHED && m->b[i].pos < r->probe.fs_size)
+			r->tail_only = 0;
 }
 
 static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
@@ -680,9 +686,11 @@ int rip_run(struct rip *r, struct drive *d, struct dv_error *err)
 			  r->resumed ? " (resumed)" : "", r->rs.read_errors);
 		log_ok("Read %" PRIu64 " bytes in %.1f s", r->size, r->t_read);
 	} else {
-		rip_event(r, 1, "capture", "failure", "discvault rip, rescue reader (ddrescue-style)",
-			  "%" PRIu64 " of %" PRIu64 " bytes unreadable in %zu range(s); zero-filled in the image; see the mapfile",
-			  r->bad_bytes, r->size, r->n_ranges_total);
+		rip_event(r, 1, "capture", r->tail_only ? "warning" : "failure",
+			  "discvault rip, rescue reader (ddrescue-style)",
+			  "%" PRIu64 " of %" PRIu64 " bytes unreadable in %zu range(s)%s; zero-filled in the image; see the mapfile",
+			  r->bad_bytes, r->size, r->n_ranges_total,
+			  r->tail_only ? ", all after the end of the file system" : "");
 		log_warn("%" PRIu64 " bytes (%" PRIu64 " sectors) could not be read, in %zu range(s):",
 			 r->bad_bytes, r->bad_bytes / 2048, r->n_ranges_total);
 		for (size_t i = 0; i < r->n_ranges; i++)
@@ -717,7 +725,7 @@ int rip_run(struct rip *r, struct drive *d, struct dv_error *err)
 		snprintf(r->eject_note, sizeof(r->eject_note), "not ejected (--no-eject)");
 	}
 
-	if (!r->complete) {
+	if (!r->complete && !r->tail_only) {
 		r->exit_code = 2;
 		snprintf(r->status_msg, sizeof(r->status_msg),
 			 "INCOMPLETE: %" PRIu64 " bytes unreadable; run again to retry them (the mapfile is kept)",
@@ -729,6 +737,13 @@ int rip_run(struct rip *r, struct drive *d, struct dv_error *err)
 			 r->n_tags && !r->tags_match ? "the image does not match the disc's libisofs MD5 tags" :
 			 r->verify_done && !r->verify_match ? "the image file differs from the data read" :
 			 "the second read differs from the image");
+	} else if (!r->complete) {
+		r->exit_code = 0;
+		snprintf(r->status_msg, sizeof(r->status_msg),
+			 "SUCCESS: the file system is complete; %" PRIu64 " bytes after its end (sector %" PRIu64
+			 " on) could not be read and are zero-filled (a TAO run-out or unreadable padding)",
+			 r->bad_bytes, r->probe.fs_size / 2048);
+		log_warn("%s", r->status_msg);
 	} else {
 		r->exit_code = 0;
 		snprintf(r->status_msg, sizeof(r->status_msg), "SUCCESS");

@@ -97,6 +97,7 @@ struct rip {
 	uint64_t range_pos[RIP_MAX_RANGES], range_len[RIP_MAX_RANGES];
 	size_t n_ranges_total;
 	int complete;
+	int tail_only;			/* all unreadable bytes lie after the file system */
 
 	/* hashes */
 	int streamed;			/* stream hashes cover the whole image */

@@ -418,9 +418,7 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 			"computed_from", r->tags[i].from_stream ? "the bytes read from the disc, while reading" :
 				"the image file",
 			"match", r->tags[i].match));
-	if (!r->complete)
-		json_array_append_new(errors, json_string(r->status_msg));
-	else if (r->exit_code)
+	if (r->exit_code)
 		json_array_append_new(errors, json_string(r->status_msg));
 	read_only = r->probe.info.media == MEDIA_CD_ROM || r->probe.info.media == MEDIA_DVD_ROM ||
 		    r->probe.info.media == MEDIA_BD_ROM || r->probe.info.state == DISC_CLOSED;
@@ -465,8 +463,9 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"output_directory", r->dir, "log_filename", base(r->log), "tree_filename", base(r->tree),
 		"isolyzer_filename", base(r->ixml), "inspect_json_filename", base(r->ijson),
 		"manifest_filename", base(r->manifest), "mapfile_filename", base(r->map)));
-	json_object_set_new(m, "read_errors", json_pack("{s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:s}",
-		"image_complete", r->complete, "unreadable_bytes", (json_int_t)r->bad_bytes,
+	json_object_set_new(m, "read_errors", json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:s, s:o, s:s}",
+		"image_complete", r->complete, "filesystem_complete", r->complete || r->tail_only,
+		"unreadable_bytes", (json_int_t)r->bad_bytes,
 		"unreadable_sectors", (json_int_t)(r->bad_bytes / 2048),
 		"unreadable_ranges", (json_int_t)r->n_ranges_total,
 		"read_errors_during_run", (json_int_t)r->rs.read_errors,

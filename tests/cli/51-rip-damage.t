@@ -65,6 +65,17 @@ ok_rc 1 "resume from another disc refused" timeout 60 "$DV" rip -D "sim:$T/sim2"
 like "$(cat "$T/err")" "another disc \(sector 16 differs\)" "says it is another disc"
 "$DV" sim damage "$T/sim" --clear >/dev/null
 
+# unreadable sectors only after the end of the file system (a TAO run-out)
+cat "$T/disc.iso" >"$T/padded.iso"
+head -c 8192 /dev/zero >>"$T/padded.iso"
+"$DV" sim new "$T/simp" >/dev/null && "$DV" sim insert "$T/simp" "$T/padded.iso" >/dev/null
+last=$(( $(stat -c %s "$T/padded.iso") / 2048 - 2 ))
+"$DV" sim damage "$T/simp" --unreadable "$last+2" >/dev/null
+ok_rc 0 "errors only after the file system: exit 0" timeout 60 "$DV" rip -D "sim:$T/simp" --dir "$T/o" --operator QA --no-eject --filename tail
+like "$(cat "$T/err")" "file system is complete" "warns about the unreadable tail"
+like "$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['read_errors']; print(r['image_complete'], r['filesystem_complete'], r['unreadable_sectors'])" "$T/o/tail/tail_manifest.json")" "False True 2" "manifest: tail unreadable, file system complete"
+is "$(head -c $(stat -c %s "$T/disc.iso") "$T/o/tail/tail.iso" | md5sum)" "$(md5sum <"$T/disc.iso")" "the file system part is intact"
+
 # a flipped byte in the file data: only the MD5 tags can see it
 ok_run "flip a byte on read" "$DV" sim damage "$T/sim" --flip 300001
 ok_rc 2 "MD5 tag mismatch" rip --filename f
