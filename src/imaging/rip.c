@@ -260,24 +260,34 @@ static int map_has(const struct mapfile *m, uint64_t off)
 	return 0;
 }
 
-/* A resumed image must be of the same disc: its volume descriptor (sector
- * 16), when already read, must equal the disc's. */
+/* A resumed image must be of the same disc: the sectors already read at
+ * sector 16 (the volume descriptors) and at eight points spread over the
+ * disc must read the same now. */
 static int same_disc(struct rip *r, struct drive *d, int fd, struct dv_error *err)
 {
-	struct dv_error rerr = DV_ERROR_INIT;
-	unsigned char *a, *b;
-	size_t got = 0;
+	unsigned char *a = aligned_alloc(4096, 4096), *b = aligned_alloc(4096, 4096);
+	uint64_t nsect = r->size / 2048;
 	int rc = 0;
 
-	if (!map_has(&r->map_state, 16 * 2048))
-		return 0;
-	a = aligned_alloc(4096, 4096);
-	b = aligned_alloc(4096, 4096);
-	if (a && b && pread_full(fd, a, 2048, 16 * 2048) == 2048 &&
-	    drive_read(d, 16 * 2048, b, 2048, &got, &rerr) == 0 && memcmp(a, b, 2048) != 0)
-		rc = dv_error_set(err, DV_ERR_USAGE,
-			"'%s' holds part of another disc (sector 16 differs): move the old files away or use --force",
-			r->part);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	}
+	for (int k = -1; k < 8 && rc == 0; k++) {
+		struct dv_error rerr = DV_ERROR_INIT;
+		uint64_t lba = k < 0 ? 16 : nsect * (uint64_t)k / 8 + 1;
+		size_t got = 0;
+
+		if (lba >= nsect || !map_has(&r->map_state, lba * 2048))
+			continue;
+		if (pread_full(fd, a, 2048, lba * 2048) == 2048 &&
+		    drive_read(d, lba * 2048, b, 2048, &got, &rerr) == 0 &&
+		    memcmp(a, b, 2048) != 0)
+			rc = dv_error_set(err, DV_ERR_USAGE,
+				"'%s' holds part of another disc (sector %" PRIu64
+				" differs): move the old files away or use --force", r->part, lba);
+	}
 	free(a);
 	free(b);
 	return rc;
