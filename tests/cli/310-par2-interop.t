@@ -139,6 +139,16 @@ like "$(cat "$T/out")" "bad packet" "reports the bad packets it skipped"
 ok_rc 0 "repair with damaged .par2 files" "$DV" par2 repair -q "$D/set.par2"
 same "$D" "repaired content is identical"
 
+# the index file lost: the volumes carry the critical packets too
+D=$T/f
+theirs "$D" "-s4096 -r10"
+rm "$D/set.par2"
+scribble "$D/data.bin" 4096 8192
+V=$(ls "$D"/set.vol*.par2 | head -n 1)
+ok_rc 1 "index file deleted: verify from a volume file" "$DV" par2 verify -q "$V"
+ok_rc 0 "index file deleted: repair from a volume file" "$DV" par2 repair -q "$V"
+same "$D" "repaired content is identical"
+
 # capacity on par2's set
 D=$T/e
 theirs "$D" "-s4096 -c8"
