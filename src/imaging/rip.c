@@ -604,8 +604,6 @@ static void make_ids(struct rip *r)
 		 u[11], u[12], u[13], u[14], u[15]);
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	while (*a && strlen(a) > 1 && a[strlen(a) - 1] == '/')
-		break;
 	slash = strrchr(a, '/');
 	snprintf(disk, sizeof(disk), "%s", slash && slash[1] ? slash + 1 :
 		 strncmp(a, "sim:", 4) == 0 ? a + 4 : a);

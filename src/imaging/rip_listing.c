@@ -169,10 +169,13 @@ static int all_md5(const struct blksrc *src, const struct isotree *tree,
 	}
 	for (int t = 0; t < 2; t++)
 		job[t] = (struct md5_job){ src, tree, owner, (unsigned char)t, md5, 0 };
-	if (pthread_create(&th, NULL, md5_thread, &job[1]) == 0)
+	if (pthread_create(&th, NULL, md5_thread, &job[1]) == 0) {
 		started = 1;
-	else
-		job[0].me = 0, memset(owner, 0, tree->n);	/* one thread does all */
+	} else {
+		for (size_t i = 0; i < tree->n; i++)	/* one thread does all */
+			if (owner[i] == 1)
+				owner[i] = 0;
+	}
 	md5_thread(&job[0]);
 	if (started)
 		pthread_join(th, NULL);
