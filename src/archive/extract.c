@@ -272,6 +272,100 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 	}
 }
 
+/* Data slices per disc (create gives every disc but the last the same
+ * number), from the slices on this disc. */
+static void note_per_disc(struct extract_gen *g, struct discview *v, const char *chain,
+			  const struct disc_ident *id)
+{
+	unsigned k = 0, hi = 0;
+
+	for (size_t i = 0; i < v->nfiles; i++) {
+		char name[256];
+		unsigned gen, no;
+		int cat;
+		if (!ends_with(v->files[i].path, ".dar") ||
+		    dar_parse_slice_name(v->files[i].path, name, sizeof(name), &gen, &cat, &no) < 0 ||
+		    cat || gen != id->gen || strcmp(name, chain))
+			continue;
+		k++;
+		if (no > hi)
+			hi = no;
+	}
+	if (!k)
+		return;
+	if (id->disc < id->discs)
+		g->per_disc = k;
+	else if (id->discs > 1 && hi > k && (hi - k) % (id->discs - 1) == 0)
+		g->per_disc = (hi - k) / (id->discs - 1);
+	else if (id->discs == 1)
+		g->per_disc = k;
+}
+
+/* Which discs hold the asked paths: dar lists the slice range from the
+ * generation's catalog ("... have their data in slice range [a-b]"). */
+static void compute_needed(struct extract_ctx *x, struct extract_gen *g)
+{
+	char cat[PATH_MAX + 600];
+	const char **argv;
+	struct spawn_result res;
+	struct dv_error err = DV_ERROR_INIT;
+	size_t n = 0;
+	const char *r;
+	unsigned a = 0, b = 0;
+
+	if (!g->per_disc || !g->discs)
+		return;
+	argv = calloc(8 + 2 * x->npaths, sizeof(*argv));
+	if (!argv)
+		return;
+	snprintf(cat, sizeof(cat), "%s/gen%u/%s-gen%u-catalog", x->work, g->gen, x->chain, g->gen);
+	argv[n++] = "dar";
+	argv[n++] = "-l";
+	argv[n++] = cat;
+	argv[n++] = "-Tslice";
+	argv[n++] = "-Q";
+	for (size_t i = 0; i < x->npaths; i++) {
+		argv[n++] = "-g";
+		argv[n++] = x->paths[i];
+	}
+	if (spawn_capture(argv, &res, &err) < 0) {
+		free(argv);
+		return;
+	}
+	free(argv);
+	r = res.out ? strstr(res.out, "have their data in slice range [") : NULL;
+	if (res.exit_code == 0 && r) {
+		r += strlen("have their data in slice range [");
+		if (sscanf(r, "%u-%u", &a, &b) == 2 || (sscanf(r, "%u", &a) == 1 && (b = a))) {
+			g->need_lo = (a + g->per_disc - 1) / g->per_disc;
+			g->need_hi = (b + g->per_disc - 1) / g->per_disc;
+			if (g->need_hi > g->discs)
+				g->need_hi = g->discs;
+			g->need_known = 1;
+			if (g->need_lo == g->need_hi)
+				log_info("The asked paths are on disc %u of generation %u "
+					 "(and dar reads the last, disc %u)", g->need_lo, g->gen, g->discs);
+			else
+				log_info("The asked paths are on discs %u-%u of generation %u "
+					 "(and dar reads the last, disc %u)", g->need_lo, g->need_hi, g->gen,
+					 g->discs);
+		}
+	} else if (res.exit_code == 0) {
+		g->need_known = g->need_none = 1;
+		log_info("The asked paths have no data in generation %u", g->gen);
+	}
+	spawn_result_release(&res);
+}
+
+static int disc_needed(const struct extract_gen *g, unsigned d)
+{
+	if (!g->need_known)
+		return 1;
+	if (g->need_none)
+		return 0;
+	return (d >= g->need_lo && d <= g->need_hi) || d == g->discs;
+}
+
 int extract_collect(struct extract_ctx *x, struct discview *v, enum extract_disc_result *res,
 		    char *what, size_t what_len, struct dv_error *err)
 {
@@ -310,6 +404,12 @@ int extract_collect(struct extract_ctx *x, struct discview *v, enum extract_disc
 		snprintf(what, what_len, "disc %u of generation %u was already read", id.disc, id.gen);
 		return 0;
 	}
+	if (x->npaths && !disc_needed(g, id.disc)) {
+		*res = EXTRACT_DISC_NOT_NEEDED;
+		snprintf(what, what_len, "disc %u of generation %u holds none of the asked paths: skipped",
+			 id.disc, id.gen);
+		return 0;
+	}
 	snprintf(dir, sizeof(dir), "%s/gen%u", x->work, id.gen);
 	if (mkdir_p(dir, 0700, err) < 0)
 		return -1;
@@ -343,6 +443,10 @@ int extract_collect(struct extract_ctx *x, struct discview *v, enum extract_disc
 		else if (add_bad(x, f->path) < 0)
 			return dv_error_set(err, DV_ERR_FAIL, "out of memory");
 	}
+	if (!g->per_disc && id.discs)
+		note_per_disc(g, v, x->chain, &id);
+	if (x->npaths && g->catalog_ok && !g->need_known)
+		compute_needed(x, g);
 	if (mark_read(g, id.disc ? id.disc : 1) < 0)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
 	x->discs_read++;
@@ -375,7 +479,7 @@ int extract_missing(const struct extract_ctx *x, char *buf, size_t len)
 		}
 		for (unsigned d = 1; d <= g->discs; d++) {
 			char label[64];
-			if (was_read(g, d))
+			if (was_read(g, d) || !disc_needed(g, d))
 				continue;
 			missing = 1;
 			/* a disc not seen yet: its label follows from the naming rule */
@@ -461,6 +565,10 @@ int extract_restore(struct extract_ctx *x, const char *const *paths, size_t npat
 
 		if (!argv)
 			goto out;
+		if (g->need_none) {
+			free(argv);
+			continue;
+		}
 		snprintf(base, sizeof(base), "%s/gen%u/%s-gen%u", x->work, g->gen, x->chain, g->gen);
 		snprintf(first, sizeof(first), "%s.0001.dar", base);
 		if (stat(first, &st) < 0 && g->gen == 1) {

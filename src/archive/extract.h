@@ -31,6 +31,12 @@ struct extract_gen {
 	unsigned slices;              /* staged and intact */
 	unsigned max_slice;           /* highest slice number seen */
 	char labels[64][40];          /* first 64 discs' labels, for messages */
+	unsigned per_disc;            /* data slices per disc, once known */
+	/* partial restore: the discs that hold the asked paths (and the last
+	 * disc, whose last slice dar always reads) */
+	int need_known;               /* 1 once computed from the catalog */
+	int need_none;                /* the paths have no data in this generation */
+	unsigned need_lo, need_hi;    /* disc range */
 };
 
 struct extract_ctx {
@@ -43,6 +49,9 @@ struct extract_ctx {
 	char **bad_slices;
 	size_t nbad;
 	unsigned discs_read;
+	/* partial restore */
+	const char *const *paths;
+	size_t npaths;
 };
 
 enum extract_disc_result {
@@ -50,6 +59,7 @@ enum extract_disc_result {
 	EXTRACT_DISC_ALREADY = 1,     /* already read */
 	EXTRACT_DISC_FOREIGN = 2,     /* another chain */
 	EXTRACT_DISC_EMPTY = 3,       /* no archive on it */
+	EXTRACT_DISC_NOT_NEEDED = 4,  /* partial restore: holds none of the paths */
 };
 
 int extract_init(struct extract_ctx *x, const char *out, const char *work, struct dv_error *err);

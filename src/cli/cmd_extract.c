@@ -38,7 +38,10 @@ static void usage(FILE *f)
 "                        (repeatable)\n"
 "  --stop-when-empty     when the drive is empty and discs are still missing,\n"
 "                        restore what is there instead of waiting\n"
-"  PATH...               restore only these paths (relative to the archive root)\n"
+"  PATH...               restore only these paths (relative to the archive root);\n"
+"                        once a disc's catalog is read, only the discs holding\n"
+"                        them (and the last disc, which dar always reads) are\n"
+"                        asked for\n"
 "\n"
 "Files dar could not restore and slices PAR2 could not repair are listed in\n"
 "OUT/corrupted-files.txt. Exit status: 0 clean, 1 not clean (see that file)\n"
@@ -49,6 +52,8 @@ static void report(const char *what, enum extract_disc_result r)
 {
 	if (r == EXTRACT_DISC_USED)
 		log_ok("Read %s", what);
+	else if (r == EXTRACT_DISC_NOT_NEEDED)
+		log_info("%s", what);
 	else
 		log_warn("%s", what);
 }
@@ -164,6 +169,8 @@ int cmd_extract(int argc, char **argv)
 		cli_report(&err);
 		return 1;
 	}
+	x.paths = (const char *const *)argv + optind;
+	x.npaths = (size_t)(argc - optind);
 	if (nfrom) {
 		for (size_t i = 0; i < nfrom; i++) {
 			struct discview v;

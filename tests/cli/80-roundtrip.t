@@ -109,6 +109,17 @@ like "$(cat "$T/err")" "belongs to archive 'other', not 'fam'" "foreign disc ref
 like "$(cat "$T/err")" "disc 1 of generation 1 was already read" "repeated disc recognised"
 is "$(snapshot "$T/r5")" "$(snapshot "$T/src")" "foreign and repeated: tree identical"
 
+# partial restore: only the discs holding the path (and the last) are read
+$DV sim new "$T/x7" >/dev/null
+for i in $(seq "$ndisc" -1 1); do $DV sim insert "$T/x7" "$T/g1/fam-gen1.disc$(printf %04d "$i").iso" --queue; done
+$DV sim eject "$T/x7"
+ok_run "partial restore" $DV extract -o "$T/r7" -D "sim:$T/x7" docs/readme.txt
+cmp -s "$T/src/docs/readme.txt" "$T/r7/docs/readme.txt"; ok $? "partial restore: the file is exact"
+[ ! -e "$T/r7/photos" ]; ok $? "partial restore: nothing else restored"
+nread=$(grep -c "Read fam generation 1" "$T/err")
+[ "$nread" -lt "$ndisc" ]; ok $? "partial restore: read $nread of $ndisc discs"
+like "$(cat "$T/err")" "The asked paths are on disc" "partial restore: says where the path is"
+
 # three generations: add, change, delete
 cp -a "$T/src" "$T/live"
 echo "new in gen 2" >"$T/live/docs/new.txt"
