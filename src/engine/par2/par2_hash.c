@@ -105,26 +105,53 @@ uint32_t p2_crc_raw(const void *p, size_t n)
 	return crc_update_raw(0xffffffffu, p, n);
 }
 
+/* GF(2) 32x32 matrices as 32 column vectors: mat[k] is the image of bit k. */
+static uint32_t mat_times(const uint32_t *mat, uint32_t v)
+{
+	uint32_t r = 0;
+
+	for (int k = 0; v; k++, v >>= 1)
+		if (v & 1)
+			r ^= mat[k];
+	return r;
+}
+
+static void mat_mul(uint32_t *out, const uint32_t *a, const uint32_t *b)
+{
+	uint32_t t[32];
+
+	for (int k = 0; k < 32; k++)
+		t[k] = mat_times(a, b[k]);
+	memcpy(out, t, sizeof(t));
+}
+
 /*
  * For a window of n bytes, the raw register after dropping the oldest byte
  * x and appending y is: update(raw, y) ^ T(x) ^ K, where T(x) is the CRC
  * (register started at 0) of x followed by n zero bytes, and K accounts for
  * the initial value: K = A^n(init) ^ A^(n+1)(init), A being one zero byte.
- * T is linear in x, so eight n-byte runs give all 256 entries.
+ * A^n is built by squaring (O(log n)), so any window size is cheap.
  */
 void p2_crc_window_init(struct p2_crc_window *w, uint64_t n)
 {
-	uint32_t bit[8], k0 = 0xffffffffu;
+	uint32_t p[32], r[32], bit[8], k0;
 
 	pthread_once(&crc_once, crc_build);
 	w->n = n;
-	for (int b = 0; b < 8; b++)
-		bit[b] = crc_tab[0][1u << b];
-	for (uint64_t i = 0; i < n; i++) {
-		for (int b = 0; b < 8; b++)
-			bit[b] = (bit[b] >> 8) ^ crc_tab[0][bit[b] & 0xff];
-		k0 = (k0 >> 8) ^ crc_tab[0][k0 & 0xff];
+	for (int k = 0; k < 32; k++) {
+		uint32_t c = 1u << k;
+
+		p[k] = (c >> 8) ^ crc_tab[0][c & 0xff];   /* one zero byte */
+		r[k] = c;                                   /* identity */
 	}
+	for (uint64_t e = n; e; e >>= 1) {
+		if (e & 1)
+			mat_mul(r, p, r);
+		mat_mul(p, p, p);
+	}
+	for (int b = 0; b < 8; b++)
+		bit[b] = mat_times(r, crc_tab[0][1u << b]);
+	k0 = mat_times(r, 0xffffffffu);
 	k0 ^= (k0 >> 8) ^ crc_tab[0][k0 & 0xff];
 	for (uint32_t x = 0; x < 256; x++) {
 		uint32_t t = 0;
