@@ -71,7 +71,7 @@ peak_du() { # outfile dirs...
 	local f=$1; shift
 	local peak=0 cur
 	while [ ! -e "$f.stop" ]; do
-		cur=$(du -sb "$@" 2>/dev/null | awk '{s+=$1} END {printf "%d\n", s}')
+		cur=$(du -sb "$@" 2>/dev/null | awk '{s+=$1} END {printf "%.0f\n", s}')
 		[ "$cur" -gt "$peak" ] && peak=$cur
 		echo "$peak" >"$f"
 		sleep 0.2
