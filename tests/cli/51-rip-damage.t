@@ -87,7 +87,11 @@ like "$(python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print(m['ba
 "$DV" sim speed "$T/sim" 500 >/dev/null
 "$DV" rip -D "sim:$T/sim" --dir "$T/o" --operator QA --no-eject --filename i --read-size 64K </dev/null >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
+for i in $(seq 1 100); do	# until the read has started
+	[ -e "$T/o/i/i.iso.part" ] && break
+	sleep 0.1
+done
+sleep 0.3
 kill -INT $pid
 wait $pid
 is "$?" 130 "interrupted: exit 130"
