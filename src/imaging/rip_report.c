@@ -442,7 +442,9 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"media_type", r->probe.info.media_name, "media_state", disc_state_name(r->probe.info.state),
 		"filesystem", fs_list(r, fsl, sizeof(fsl)), "drive_vendor", r->probe.info.vendor,
 		"drive_model", r->probe.info.model, "drive_firmware", r->probe.info.revision,
-		"drive_capabilities", "read through the drive layer (libburn burn_read_data on real drives; ECC-unit retries)",
+		"drive_capabilities", !strcmp(r->probe.info.backend, "sim") ? "simulated drive (discvault sim): reads, unreadable ranges, flipped bytes" :
+			!strcmp(r->probe.info.backend, "macos") ? "raw reads of /dev/rdiskN (macOS)" :
+			"libburn burn_read_data (SCSI READ, ECC-unit retries, no page cache)",
 		"connection_type", r->probe.info.backend,
 		"erasable", !r->probe.info.write_once && r->probe.info.media != MEDIA_CD_ROM &&
 			r->probe.info.media != MEDIA_DVD_ROM && r->probe.info.media != MEDIA_BD_ROM,
