@@ -163,4 +163,5 @@ echo "| discvault create (zstd:3, in-process PAR2, libisofs) | $dv_dar | $dv_img
 echo "| seed: dar -zzstd + par2 hook, genisoimage | $seed_dar | $seed_iso | $seed_total | $(mb "$seed_arch") | $seed_discs | $(mb "$seed_peak") | dar $(echo "scale=1; $seed_rss / 1024" | bc), genisoimage $(echo "scale=1; $maxiso_rss / 1024" | bc) |"
 echo
 echo "speed-up end to end: $(echo "scale=2; $seed_total / $dv_total" | bc)x"
-echo "discvault peak staging / (archive + one disc): $(echo "scale=3; $dv_peak / ($dv_arch + $dv_img_bytes / $dv_discs)" | bc)"
+echo "discvault peak staging / (slices + one disc): $(echo "scale=3; $dv_peak / ($dv_arch + $dv_img_bytes / $dv_discs)" | bc)"
+echo "discvault peak staging / (slices + PAR2 + one disc): $(echo "scale=3; $dv_peak / ($dv_img_bytes + $dv_img_bytes / $dv_discs)" | bc)"
