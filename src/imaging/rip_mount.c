@@ -8,13 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
+#endif
 
 #include "imaging/rip.h"
 #include "platform/log.h"
 #include "platform/banned.h"
+
+#ifdef __linux__
 
 /* Undo mountinfo's octal escapes (\040 for a space) in place. */
 static void unescape(char *s)
@@ -107,3 +111,16 @@ void rip_remount(struct rip *r)
 	}
 	rip_event(r, 0, "remount", "success", "mount -o ro", "%s", r->mount_point);
 }
+
+#else	/* not Linux: the drive backends handle their own devices */
+
+int rip_unmount(struct rip *r, struct dv_error *err)
+{
+	return 0;
+}
+
+void rip_remount(struct rip *r)
+{
+}
+
+#endif
