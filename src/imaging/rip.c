@@ -593,7 +593,7 @@ static void make_ids(struct rip *r)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+	if (getentropy(u, sizeof(u)) != 0)
 		for (size_t i = 0; i < sizeof(u); i++)
 			u[i] = (unsigned char)(rand() ^ (int)(t >> (i % 8)));
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);

@@ -203,9 +203,11 @@ int rip_hash_source(const char *path, struct drive *d, uint64_t size,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return dv_error_errno(err, errno, "cannot open '%s'", path);
+#ifdef POSIX_FADV_DONTNEED
 		/* read the bytes from storage, not from what we just wrote */
 		posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
 	}
 	buf[0] = aligned_alloc(4096, chunk);
 	buf[1] = aligned_alloc(4096, chunk);
