@@ -14,6 +14,7 @@ xorriso -as mkisofs --md5 -r -J -V ARCHIVE_01 -o "$T/disc.iso" "$T/src" >/dev/nu
 ok_run "sim drive with the disc" sh -c "'$DV' sim new '$T/sim' && '$DV' sim insert '$T/sim' '$T/disc.iso'"
 
 ok_rc 0 "rip a clean disc" timeout 60 "$DV" rip -D "sim:$T/sim" --filename disc --dir "$T/o" --operator JD --no-eject
+like "$("$DV" sim status "$T/sim" 2>&1)" "disc: +bd-rom" "--no-eject leaves the disc in"
 D="$T/o/disc"
 rip_out=$(cat "$T/out")
 for f in disc.iso disc.iso.log.txt disc_manifest.json disc_tree.txt disc_isolyzer.xml disc_inspect.json disc.iso.mapfile; do
@@ -115,7 +116,7 @@ like "$(cat "$T/o/raw/raw_tree.txt")" "no ISO 9660 file tree" "listing says ther
 
 # eject at the end
 ok_rc 0 "rip and eject" timeout 60 "$DV" rip -D "sim:$T/sim" --filename ej --dir "$T/o" --operator JD
-like "$("$DV" sim status "$T/sim" 2>&1)" "empty|no disc|tray" "disc ejected"
+like "$("$DV" sim status "$T/sim" 2>&1)" "disc: +none" "disc ejected"
 ok_rc 1 "no disc: clear error" "$DV" rip -D "sim:$T/sim" --filename nd --dir "$T/o" --operator JD
 like "$(cat "$T/err")" "no disc" "says there is no disc"
 
