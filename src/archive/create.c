@@ -193,6 +193,31 @@ static int check_base(struct create_ctx *c, struct dv_error *err)
 	c->base_gen = g;
 	c->gen = g + 1;
 	c->base_time = st.st_mtime;
+	{
+		/* a copied catalog has a new mtime: the set file or the disc
+		 * identity next to it knows when the base was really made */
+		char sj[4400], *text = NULL;
+		size_t len;
+		struct dv_error e2 = DV_ERROR_INIT;
+		const char *slash = strrchr(real, '/');
+		int dl = (int)(slash - real);
+		pathf(sj, sizeof(sj), "%.*s/%s-gen%u.set.json", dl, real, name, g);
+		if (read_small_file(sj, 1 << 20, &text, &len, &e2) < 0) {
+			pathf(sj, sizeof(sj), "%.*s/%s-gen%u.disc0001.json", dl, real, name, g);
+			dv_error_clear(&e2);
+			read_small_file(sj, 1 << 20, &text, &len, &e2);
+		}
+		if (text) {
+			json_t *j = json_loads(text, 0, NULL);
+			const char *cr = j ? json_string_value(json_object_get(j, "created")) : NULL;
+			struct tm tm;
+			memset(&tm, 0, sizeof(tm));
+			if (cr && strptime(cr, "%Y-%m-%dT%H:%M:%SZ", &tm))
+				c->base_time = timegm(&tm);
+			json_decref(j);
+			free(text);
+		}
+	}
 	pathf(dir, sizeof(dir), "%s", real);
 	*strrchr(dir, '/') = '\0';
 	newer = newer_generation(dir, name, g);
@@ -368,12 +393,13 @@ int create_prepare(struct create_ctx *c, const struct create_opts *o,
 				return dv_error_set(err, DV_ERR_NOSPACE,
 						    "work directory '%s' has %" PRIu64 " bytes free, the archive needs about %" PRIu64,
 						    wdir, c->work_free, c->plan.work_needed);
-			/* the images all end up in OUT */
-			if (c->plan.staging_needed - c->plan.work_needed / 2 > c->out_free ||
-			    c->plan.work_needed > c->out_free)
+			/* the images all end up in OUT, each with the catalog */
+			uint64_t images = c->plan.work_needed +
+					  (uint64_t)c->plan.discs * (c->scan.catalog_est + PLAN_MISC_OVERHEAD);
+			if (images > c->out_free)
 				return dv_error_set(err, DV_ERR_NOSPACE,
 						    "'%s' has %" PRIu64 " bytes free, the images need about %" PRIu64,
-						    c->out, c->out_free, c->plan.work_needed);
+						    c->out, c->out_free, images);
 		}
 	}
 	return 0;

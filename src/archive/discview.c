@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <udfread/blockinput.h>
+#include <udfread/udfread.h>
+
 #include "engine/drive/drive_blksrc.h"
 #include "platform/fileio.h"
 #include "platform/banned.h"
@@ -74,6 +77,104 @@ static int by_path(const void *a, const void *b)
 		      ((const struct discview_file *)b)->path);
 }
 
+/* ---- UDF through libudfread, reading our block source ---- */
+
+struct udf_input {
+	struct udfread_block_input in;
+	const struct blksrc *src;
+};
+
+static int udf_in_close(udfread_block_input *in)
+{
+	return 0;
+}
+
+static int udf_in_read(udfread_block_input *in, uint32_t lba, void *buf, uint32_t nblocks, int flags)
+{
+	struct udf_input *u = (struct udf_input *)in;
+	struct dv_error err = DV_ERROR_INIT;
+	uint64_t off = (uint64_t)lba * SECTOR, len = (uint64_t)nblocks * SECTOR;
+
+	if (off >= u->src->size)
+		return 0;
+	if (off + len > u->src->size)
+		len = (u->src->size - off) / SECTOR * SECTOR;
+	if (!len || u->src->read(u->src->ctx, off, buf, (size_t)len, &err) < 0)
+		return -1;
+	return (int)(len / SECTOR);
+}
+
+static uint32_t udf_in_size(udfread_block_input *in)
+{
+	struct udf_input *u = (struct udf_input *)in;
+
+	return (uint32_t)(u->src->size / SECTOR);
+}
+
+static int walk_udf(struct discview *v, const char *dir, int depth, struct dv_error *err)
+{
+	UDFDIR *d;
+	struct udfread_dirent ent;
+	int rc = 0;
+
+	if (depth > 64)
+		return 0;
+	d = udfread_opendir(v->udf, dir[0] ? dir : "/");
+	if (!d)
+		return dv_error_set(err, DV_ERR_FAIL, "cannot read UDF directory '%s'", dir[0] ? dir : "/");
+	while (rc == 0 && udfread_readdir(d, &ent)) {
+		char path[4096];
+		if (!strcmp(ent.d_name, ".") || !strcmp(ent.d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, ent.d_name) >= sizeof(path))
+			continue;
+		if (ent.d_type == UDF_DT_DIR) {
+			rc = walk_udf(v, path, depth + 1, err);
+		} else if (ent.d_type == UDF_DT_REG) {
+			UDFFILE *f = udfread_file_open(v->udf, path);
+			int64_t size = f ? udfread_file_size(f) : -1;
+			if (f)
+				udfread_file_close(f);
+			if (size >= 0)
+				rc = add_file(v, path, (uint64_t)size, NULL, err);
+		}
+	}
+	udfread_closedir(d);
+	return rc;
+}
+
+/* Switch to UDF names when the ISO 9660 side has plain ISO names only and
+ * a UDF volume is there. Returns 1 when UDF is used. */
+static int try_udf(struct discview *v, struct dv_error *err)
+{
+	struct udf_input *u = calloc(1, sizeof(*u));
+	udfread *udf = udfread_init();
+
+	if (!u || !udf) {
+		free(u);
+		if (udf)
+			udfread_close(udf);
+		return 0;
+	}
+	u->in.close = udf_in_close;
+	u->in.read = udf_in_read;
+	u->in.size = udf_in_size;
+	u->src = &v->src;
+	if (udfread_open_input(udf, &u->in) < 0) {
+		udfread_close(udf);
+		free(u);
+		return 0;
+	}
+	v->udf = udf;
+	v->udf_input = u;
+	for (size_t i = 0; i < v->nfiles; i++)
+		free(v->files[i].path);
+	v->nfiles = 0;
+	if (walk_udf(v, "", 0, err) < 0)
+		return -1;
+	return 1;
+}
+
 static int read_tree(struct discview *v, struct dv_error *err)
 {
 	{
@@ -92,6 +193,10 @@ static int read_tree(struct discview *v, struct dv_error *err)
 			discview_close(v);
 			return -1;
 		}
+	}
+	if (v->tree.names == ISOTREE_NAMES_ISO && try_udf(v, err) < 0) {
+		discview_close(v);
+		return -1;
 	}
 	qsort(v->files, v->nfiles, sizeof(*v->files), by_path);
 	return 0;
@@ -146,6 +251,11 @@ void discview_close(struct discview *v)
 	if (v->have_tree)
 		isotree_release(&v->tree);
 	v->have_tree = 0;
+	if (v->udf)
+		udfread_close(v->udf);
+	free(v->udf_input);
+	v->udf = NULL;
+	v->udf_input = NULL;
 	blksrc_close(&v->src);
 }
 
@@ -173,6 +283,22 @@ int64_t discview_read(struct discview *v, const struct discview_file *f, uint64_
 		if (n < 0)
 			dv_error_errno(err, errno, "cannot read '%s'", abs);
 		close(fd);
+		return n;
+	}
+	if (v->udf) {
+		UDFFILE *uf = udfread_file_open(v->udf, f->path);
+		ssize_t n;
+		if (!uf)
+			return dv_error_set(err, DV_ERR_FAIL, "cannot open '%s' in UDF", f->path);
+		if (udfread_file_seek(uf, (int64_t)off, UDF_SEEK_SET) != (int64_t)off) {
+			udfread_file_close(uf);
+			return dv_error_set(err, DV_ERR_FAIL, "cannot seek in '%s'", f->path);
+		}
+		n = udfread_file_read(uf, buf, len);
+		udfread_file_close(uf);
+		if (n < 0)
+			return dv_error_set(err, DV_ERR_FAIL, "read error in '%s' at byte %llu", f->path,
+					    (unsigned long long)off);
 		return n;
 	}
 	return isotree_read_file(&v->src, f->entry, off, buf, len, err);

@@ -16,7 +16,7 @@
 struct discview_file {
 	char *path;           /* "/dir/name", relative to the disc's root */
 	uint64_t size;
-	const struct isotree_entry *entry;   /* image or drive */
+	const struct isotree_entry *entry;   /* ISO 9660 on an image or drive */
 };
 
 struct discview {
@@ -26,6 +26,10 @@ struct discview {
 	struct blksrc src;
 	struct isotree tree;
 	int have_tree;
+	/* UDF, for discs whose real names are only in UDF (bd-archive's
+	 * genisoimage -iso-level 3 -udf discs carry no Rock Ridge or Joliet) */
+	void *udf;
+	void *udf_input;
 	struct discview_file *files;
 	size_t nfiles;
 };

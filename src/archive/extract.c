@@ -477,6 +477,14 @@ int extract_missing(const struct extract_ctx *x, char *buf, size_t len)
 			used += (size_t)snprintf(buf + used, used < len ? len - used : 0,
 						 "%sa disc of generation %u", used ? ", " : "", g->base_gen);
 		}
+		if (!g->discs) {
+			/* bd-archive discs do not say how many their set has */
+			missing = 1;
+			if (used < len)
+				used += (size_t)snprintf(buf + used, len - used,
+							 "%sany further discs of generation %u (their number is not recorded)",
+							 used ? ", " : "", g->gen);
+		}
 		for (unsigned d = 1; d <= g->discs; d++) {
 			char label[64];
 			if (was_read(g, d) || !disc_needed(g, d))
