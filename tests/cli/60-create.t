@@ -114,6 +114,11 @@ ok_run "a single-disc set with --media cd and -c none" \
 like "$(cat "$T/out")" "Discs: +1" "one disc"
 like "$(cat "$T/out")" "737280000 bytes" "CD capacity"
 
+# a separate work directory
+ok_run "a set with -w elsewhere" "$DV" create -s "$S/text" -n worded -o "$T/wset" -w "$T/work" -b 40M -y
+ok_run "the work directory is emptied" test -z "$(ls -A "$T/work" 2>/dev/null)"
+ok_run "its image MD5-checks" xorriso -md5 on -indev "$T/wset/worded-gen1.disc0001.iso" -check_md5 FAILURE --
+
 # -D: the capacity of the blank disc in a (simulated) drive
 "$DV" sim new "$T/sim" >/dev/null 2>&1
 "$DV" sim insert "$T/sim" --media cd-r --capacity 40M >/dev/null 2>&1

@@ -89,6 +89,25 @@ int main(void)
 		strvec_release(&sv);
 	}
 
+	/* dar's output */
+	{
+		const char *out =
+			"Cannot read directory contents: /s/closed : Permission denied\n"
+			"Error while saving /s/d/locked: Permission denied\n\n\n"
+			" --------------------------------------------\n"
+			" 3 inode(s) saved\n"
+			" 12 inode(s) failed to be saved (filesystem error)\n"
+			"Now performing on-fly isolation...\n";
+		char first[200];
+		TAP_EQ_U64(dar_failed_inodes(out), 12);
+		TAP_OK(dar_failed_inodes("nothing here") == -1);
+		TAP_OK(dar_failed_inodes(" inode(s) failed to be saved") == -1);
+		dar_first_error(out, first, sizeof(first));
+		TAP_STREQ(first, "Cannot read directory contents: /s/closed : Permission denied");
+		dar_first_error(" 3 inode(s) saved\nNow performing on-fly isolation...\n", first, sizeof(first));
+		TAP_STREQ(first, "");
+	}
+
 	/* sizing: BD-25, 5 %, 1000 files */
 	{
 		struct scan_result sr = { 0 };
