@@ -439,6 +439,7 @@ static void *par2_worker(void *arg)
 
 	for (;;) {
 		unsigned no;
+		int dar_done;
 		char slice[4400], par2p[4400];
 		const char *files[1];
 		struct par2_options opt = PAR2_OPTIONS_INIT;
@@ -452,16 +453,18 @@ static void *par2_worker(void *arg)
 			break;
 		}
 		no = pq->q[pq->head++ % 4096];
+		/* once dar has finished, PAR2 may have every CPU */
+		dar_done = pq->done;
 		pthread_mutex_unlock(&pq->mu);
 
 		pathf(slice, sizeof(slice), "%s/%s.%04u.dar", pq->work, pq->prefix, no);
 		pathf(par2p, sizeof(par2p), "%s.par2", slice);
 		files[0] = slice;
 		opt.redundancy_pct = pq->redundancy;
-		/* dar (single-threaded) keeps one CPU; PAR2 gets the rest */
+		/* while dar (single-threaded) runs it keeps one CPU */
 		{
 			long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-			opt.threads = ncpu > 2 ? (unsigned)(ncpu - 1) : 1;
+			opt.threads = dar_done ? 0 : ncpu > 2 ? (unsigned)(ncpu - 1) : 1;
 		}
 		if (par2_create(par2p, files, 1, &opt, &e) < 0) {
 			pthread_mutex_lock(&pq->mu);
