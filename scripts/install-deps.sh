@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential meson ninja-build pkg-config clang
 libburn-dev libisofs-dev libjansson-dev libssl-dev
-dar par2 xorriso genisoimage udftools hfsutils python3 perl time"
+dar par2 xorriso genisoimage udftools hfsutils python3 perl time openssl
+libudfread-dev"
 
 missing=""
 for p in $PKGS; do

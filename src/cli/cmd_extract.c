@@ -37,7 +37,9 @@ static void usage(FILE *f)
 "  --from DISC           read this image or directory instead of a drive\n"
 "                        (repeatable)\n"
 "  --stop-when-empty     when the drive is empty and discs are still missing,\n"
-"                        restore what is there instead of waiting\n"
+"                        restore what is there instead of waiting (discs made\n"
+"                        by the original bd-archive do not record how many\n"
+"                        discs their set has: use this, or --from)\n"
 "  PATH...               restore only these paths (relative to the archive root);\n"
 "                        once a disc's catalog is read, only the discs holding\n"
 "                        them (and the last disc, which dar always reads) are\n"
@@ -87,7 +89,7 @@ static int from_drive(struct extract_ctx *x, const char *adr, int stop_when_empt
 				rc = 0;
 				break;
 			}
-			if (strcmp(told, missing) || !told[0]) {
+			if (strcmp(told, need ? missing : "-")) {
 				if (need)
 					log_info("Insert the next disc (any order). Still needed: %s", missing);
 				else
