@@ -455,6 +455,7 @@ static void *par2_worker(void *arg)
 		no = pq->q[pq->head++ % 4096];
 		/* once dar has finished, PAR2 may have every CPU */
 		dar_done = pq->done;
+		pthread_cond_broadcast(&pq->cv);   /* room in the queue */
 		pthread_mutex_unlock(&pq->mu);
 
 		pathf(slice, sizeof(slice), "%s/%s.%04u.dar", pq->work, pq->prefix, no);
@@ -473,6 +474,7 @@ static void *par2_worker(void *arg)
 				dv_error_prefix(&pq->err, "PAR2 for '%s'", slice);
 			}
 			pq->failed = 1;
+			pthread_cond_broadcast(&pq->cv);
 			pthread_mutex_unlock(&pq->mu);
 			break;
 		}
@@ -505,8 +507,11 @@ static void on_slice(void *ctx, unsigned no, int last)
 	if (last)
 		w->last_seen = 1;
 	pthread_mutex_lock(&w->pq->mu);
+	/* a full queue holds dar at its hook until PAR2 catches up */
+	while (w->pq->tail - w->pq->head >= 4096 && !w->pq->failed)
+		pthread_cond_wait(&w->pq->cv, &w->pq->mu);
 	w->pq->q[w->pq->tail++ % 4096] = no;
-	pthread_cond_signal(&w->pq->cv);
+	pthread_cond_broadcast(&w->pq->cv);
 	pthread_mutex_unlock(&w->pq->mu);
 }
 
