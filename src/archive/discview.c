@@ -17,6 +17,7 @@
 #include <udfread/udfread.h>
 
 #include "engine/drive/drive_blksrc.h"
+#include "engine/hash/hash.h"
 #include "platform/fileio.h"
 #include "platform/banned.h"
 
@@ -304,13 +305,13 @@ int64_t discview_read(struct discview *v, const struct discview_file *f, uint64_
 	return isotree_read_file(&v->src, f->entry, off, buf, len, err);
 }
 
-int discview_copy(struct discview *v, const struct discview_file *f, const char *path,
-		  uint64_t *bad_bytes, struct dv_error *err)
+static int copy_file(struct discview *v, const struct discview_file *f, const char *path,
+		     uint64_t *bad_bytes, struct hash_worker *hasher, struct dv_error *err)
 {
 	struct atomic_file af;
-	char *buf = malloc(COPY_CHUNK);
+	char *buf = malloc(2 * (size_t)COPY_CHUNK);
 	uint64_t off = 0;
-	int rc = -1;
+	int rc = -1, k = 0;
 
 	*bad_bytes = 0;
 	if (!buf)
@@ -322,14 +323,15 @@ int discview_copy(struct discview *v, const struct discview_file *f, const char 
 	while (off < f->size) {
 		size_t want = f->size - off < COPY_CHUNK ? (size_t)(f->size - off) : COPY_CHUNK;
 		struct dv_error rerr = DV_ERROR_INIT;
-		int64_t n = discview_read(v, f, off, buf, want, &rerr);
+		char *b = buf + (size_t)k * COPY_CHUNK;
+		int64_t n = discview_read(v, f, off, b, want, &rerr);
 
 		if (n < 0) {
 			/* sector by sector through the bad area, zero-filling */
 			for (size_t at = 0; at < want; at += SECTOR) {
 				size_t part = want - at < SECTOR ? want - at : SECTOR;
-				if (discview_read(v, f, off + at, buf + at, part, &rerr) != (int64_t)part) {
-					memset(buf + at, 0, part);
+				if (discview_read(v, f, off + at, b + at, part, &rerr) != (int64_t)part) {
+					memset(b + at, 0, part);
 					*bad_bytes += part;
 				}
 			}
@@ -337,15 +339,51 @@ int discview_copy(struct discview *v, const struct discview_file *f, const char 
 		} else if (n == 0) {
 			break;
 		}
-		if (write_full(af.fd, buf, (size_t)n) < 0) {
+		if (write_full(af.fd, b, (size_t)n) < 0) {
 			dv_error_errno(err, errno, "cannot write '%s'", path);
 			atomic_abort(&af);
 			goto out;
 		}
+		if (hasher) {
+			hash_worker_submit(hasher, b, (size_t)n);
+			k ^= 1;
+		}
 		off += (uint64_t)n;
 	}
+	if (hasher)
+		hash_worker_wait(hasher);
 	rc = atomic_commit(&af, err);
 out:
+	if (hasher)
+		hash_worker_wait(hasher);
 	free(buf);
+	return rc;
+}
+
+int discview_copy(struct discview *v, const struct discview_file *f, const char *path,
+		  uint64_t *bad_bytes, struct dv_error *err)
+{
+	return copy_file(v, f, path, bad_bytes, NULL, err);
+}
+
+int discview_copy_sha512(struct discview *v, const struct discview_file *f, const char *path,
+			 uint64_t *bad_bytes, char sha512[129], struct dv_error *err)
+{
+	struct hashset hs;
+	struct hash_worker *w = NULL;
+	int rc = -1;
+
+	if (hashset_init(&hs, HASH_SHA512, err) < 0)
+		return -1;
+	if (hash_worker_start(&w, &hs, err) < 0)
+		goto out;
+	rc = copy_file(v, f, path, bad_bytes, w, err);
+	hash_worker_stop(w);
+	if (rc == 0 && hashset_final(&hs, err) == 0)
+		snprintf(sha512, 129, "%s", hashset_hex(&hs, HASH_SHA512));
+	else
+		rc = -1;
+out:
+	hashset_release(&hs);
 	return rc;
 }

@@ -50,6 +50,10 @@ int64_t discview_read(struct discview *v, const struct discview_file *f, uint64_
  * counted in *bad_bytes. Fails only when path cannot be written. */
 int discview_copy(struct discview *v, const struct discview_file *f, const char *path,
 		  uint64_t *bad_bytes, struct dv_error *err);
+/* The same, computing the SHA-512 of what was written on the way (on a
+ * worker thread, overlapping the reads). */
+int discview_copy_sha512(struct discview *v, const struct discview_file *f, const char *path,
+			 uint64_t *bad_bytes, char sha512[129], struct dv_error *err);
 
 const struct discview_file *discview_find(const struct discview *v, const char *path);
 

@@ -210,9 +210,7 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 
 	snprintf(dest, sizeof(dest), "%s/%s", dir, base_name(f->path));
 	have_sum = read_sidecar(v, f->path, want) == 0;
-	if (discview_copy(v, f, dest, &bad, err) < 0)
-		return -1;
-	if (hash_file(dest, HASH_SHA512, got, err) < 0)
+	if (discview_copy_sha512(v, f, dest, &bad, got, err) < 0)
 		return -1;
 	if (have_sum && !strcmp(want, got) && !bad)
 		return 1;
