@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -12,6 +15,7 @@
 #include "engine/drive/drive.h"
 #include "engine/drive/sim.h"
 #include "platform/fileio.h"
+#include "platform/holders.h"
 #include "platform/banned.h"
 
 static void test_parsers(void)
@@ -149,6 +153,37 @@ static void test_drive(const char *dir)
 	free(back);
 }
 
+static void test_holders(const char *dir)
+{
+	char path[256], who[256];
+	FILE *f;
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/held", dir);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	holders_describe(path, who, sizeof(who));
+	TAP_STREQ(who, "");
+	pid = fork();
+	if (pid == 0) {
+		fd = open(path, O_RDONLY);
+		(void)fd;
+		sleep(5);
+		_exit(0);
+	}
+	usleep(200000);
+	holders_describe(path, who, sizeof(who));
+	{
+		char want[64];
+		snprintf(want, sizeof(want), "%ld (", (long)pid);
+		tap_ok(strncmp(who, want, strlen(want)) == 0, "holder named: '%s'", who);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static void test_cli_parsers(void)
 {
 	uint64_t v = 0;
@@ -180,6 +215,7 @@ int main(void)
 		test_parsers();
 		test_drive(sub);
 		test_cli_parsers();
+		test_holders(dir);
 	}
 	remove_tree(dir);
 	return tap_done();

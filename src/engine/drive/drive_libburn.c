@@ -30,6 +30,7 @@
 #include <libburn/libburn.h>
 
 #include "engine/drive/drive.h"
+#include "platform/holders.h"
 #include "platform/log.h"
 #include "platform/banned.h"
 
@@ -98,6 +99,15 @@ static int lb_grab(struct lb_priv *p, int load, struct dv_error *err)
 
 	rc = burn_drive_scan_and_grab(&p->infos, p->adr, load);
 	lb_drain_messages(worst, sizeof(worst));
+	if (rc <= 0) {
+		/* busy? say who holds it, as lsof would */
+		char who[512] = "";
+		if (!strncmp(p->adr, "/dev/", 5))
+			holders_describe(p->adr, who, sizeof(who));
+		if (who[0])
+			return dv_error_set(err, DV_ERR_FAIL, "drive '%s' is busy: held by process %s%s%s",
+					    p->adr, who, worst[0] ? "; " : "", worst);
+	}
 	if (rc == 0)
 		return dv_error_set(err, DV_ERR_NOTFOUND, "drive '%s' not found%s%s", p->adr,
 				    worst[0] ? ": " : "", worst);
