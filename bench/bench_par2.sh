@@ -4,14 +4,15 @@
 # 1 MiB of damage, on one file in the page cache. Prints a Markdown report
 # (wall time, MB/s, CPU %, peak RSS from /usr/bin/time -v) to stdout.
 #
-# usage: bench/bench_par2.sh [SIZE_MIB [WORKDIR]]
+# usage: bench/bench_par2.sh [SIZE_MIB [WORKDIR]]   (WORKDIR: where a scratch directory goes)
 #   DISCVAULT=path/to/discvault (default build/discvault)
 #   KERNELS="gfni avx2" also times create with each listed kernel
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DV=${DISCVAULT:-$TOP/build/discvault}
 SIZE=${1:-1024}
-W=${2:-/tmp/dv-bench-par2}
+# a directory of its own inside WORKDIR, removed at the end
+W=${2:-/tmp}/dv-bench-par2.$$
 KERNELS=${KERNELS:-}
 command -v par2 >/dev/null || { echo "par2 not installed" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) not installed" >&2; exit 1; }
