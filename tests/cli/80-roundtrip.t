@@ -120,6 +120,23 @@ nread=$(grep -c "Read fam generation 1" "$T/err")
 [ "$nread" -lt "$ndisc" ]; ok $? "partial restore: read $nread of $ndisc discs"
 like "$(cat "$T/err")" "The asked paths are on disc" "partial restore: says where the path is"
 
+# a damaged catalog on the first disc read is taken from another disc
+catlba=$(python3 -c '
+import sys
+img = open(sys.argv[1], "rb").read(); s = open(sys.argv[2], "rb").read()
+off = img.find(s)
+print(off // 2048 if off >= 0 and off % 2048 == 0 else -1)' "$T/g1/fam-gen1.disc0001.iso" "$T/g1/fam-gen1-catalog.0001.dar")
+[ "$catlba" -gt 0 ]; ok $? "fixture: catalog of disc 1 at sector $catlba"
+$DV sim new "$T/x8" >/dev/null
+for i in $(seq "$ndisc"); do $DV sim insert "$T/x8" "$T/g1/fam-gen1.disc$(printf %04d "$i").iso" --queue; done
+$DV sim eject "$T/x8"
+$DV sim damage "$T/x8" --unreadable "$catlba+1"
+ok_run "damaged catalog: restore still clean" $DV extract -o "$T/r8" -w "$T/w8" -D "sim:$T/x8"
+like "$(cat "$T/err")" "fam-gen1-catalog.0001.dar is damaged" "damaged catalog: noticed"
+is "$(sha512sum <"$T/w8/gen1/fam-gen1-catalog.0001.dar" | cut -d' ' -f1)" \
+   "$(sha512sum <"$T/g1/fam-gen1-catalog.0001.dar" | cut -d' ' -f1)" "damaged catalog: an intact copy staged from another disc"
+is "$(snapshot "$T/r8")" "$(snapshot "$T/src")" "damaged catalog: tree identical"
+
 # three generations: add, change, delete
 cp -a "$T/src" "$T/live"
 echo "new in gen 2" >"$T/live/docs/new.txt"
@@ -129,8 +146,13 @@ ok_run "create: gen 2" $DV create -s "$T/live" -n fam -o "$T/g2" -b 8M -y --base
 echo "gen 3" >"$T/live/gen3.txt"
 rm "$T/live/docs/readme.txt"
 ok_run "create: gen 3" $DV create -s "$T/live" -n fam -o "$T/g3" -b 8M -y --base "$T/g2/fam-gen2-catalog.0001.dar"
+$DV sim new "$T/x6" >/dev/null
+for i in $(ls "$T"/g1/*.iso "$T"/g2/*.iso "$T"/g3/*.iso | shuf); do $DV sim insert "$T/x6" "$i" --queue; done
+$DV sim eject "$T/x6"
+ok_run "extract: three generations on the autoloader in any order" $DV extract -o "$T/r6" -D "sim:$T/x6"
+is "$(snapshot "$T/r6")" "$(snapshot "$T/live")" "three generations: the latest tree, deletions honoured"
 from=()
 for i in $(ls "$T"/g1/*.iso "$T"/g2/*.iso "$T"/g3/*.iso | shuf); do from+=(--from "$i"); done
-ok_run "extract: three generations from images in any order" $DV extract -o "$T/r6" "${from[@]}"
-is "$(snapshot "$T/r6")" "$(snapshot "$T/live")" "three generations: the latest tree, deletions honoured"
+ok_run "extract: three generations from image files" $DV extract -o "$T/r9" "${from[@]}"
+is "$(snapshot "$T/r9")" "$(snapshot "$T/live")" "three generations from files: the latest tree"
 done_testing
