@@ -60,6 +60,26 @@ unlike "$(cat "$T/err")" "Disc 1 of 2 \(" "resume: disc 1 not burned again"
 is "$(disc_sha "$T/r" 2 "$Z2")" "$S2" "resume: disc 2 written"
 rm -f "$T/set/fam-gen1.burn.json"
 
+# a double Ctrl-C in the middle of writing a disc aborts it; the rerun
+# ejects the spoiled disc and burns that disc again on a new blank
+$DV sim new "$T/cc" --queue bd-r25,bd-r25 --speed 500 >/dev/null
+: >"$T/errc"
+$DV burn -i "$T/set" -D "sim:$T/cc" >/dev/null 2>"$T/errc" </dev/null &
+pid=$!
+for _ in $(seq 300); do grep -q "Disc 1 of 2 (" "$T/errc" && break; sleep 0.05; done
+sleep 0.3
+kill -INT $pid; sleep 0.2; kill -INT $pid
+wait $pid
+is "$?" 130 "interrupted burn: exit 130"
+like "$(cat "$T/errc")" "To continue: discvault burn -i $T/set" "interrupted burn: says how to resume"
+$DV sim speed "$T/cc" 0
+$DV sim insert "$T/cc" --media bd-r25 --queue
+ok_run "interrupted burn: the rerun finishes the set" $DV burn -i "$T/set" -D "sim:$T/cc"
+like "$(cat "$T/err")" "not blank: ejecting it" "interrupted burn: the spoiled disc is set aside"
+is "$(disc_sha "$T/cc" 2 "$Z1")" "$S1" "interrupted burn: disc 1 burned again on a new blank"
+is "$(disc_sha "$T/cc" 3 "$Z2")" "$S2" "interrupted burn: then disc 2"
+rm -f "$T/set/fam-gen1.burn.json"
+
 # a used disc in the queue is ejected; a failed verification stops with exit 2
 $DV sim new "$T/v" >/dev/null
 $DV sim insert "$T/v" "$T/set/fam-gen1.disc0002.iso"
