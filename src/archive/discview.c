@@ -3,6 +3,7 @@
  */
 #include "archive/discview.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -266,6 +267,26 @@ const struct discview_file *discview_find(const struct discview *v, const char *
 		if (!strcmp(v->files[i].path, path))
 			return &v->files[i];
 	return NULL;
+}
+
+int discview_sidecar_sha512(struct discview *v, const char *path, char out[129])
+{
+	char side[4200], buf[128];
+	const struct discview_file *f;
+	struct dv_error err = DV_ERROR_INIT;
+
+	out[0] = '\0';
+	snprintf(side, sizeof(side), "%s.sha512", path);
+	f = discview_find(v, side);
+	if (!f || f->size < 128 || discview_read(v, f, 0, buf, 128, &err) != 128)
+		return -1;
+	for (int i = 0; i < 128; i++) {
+		if (!isxdigit((unsigned char)buf[i]))
+			return -1;
+		out[i] = (char)tolower((unsigned char)buf[i]);
+	}
+	out[128] = '\0';
+	return 0;
 }
 
 int64_t discview_read(struct discview *v, const struct discview_file *f, uint64_t off,

@@ -57,4 +57,9 @@ int discview_copy_sha512(struct discview *v, const struct discview_file *f, cons
 
 const struct discview_file *discview_find(const struct discview *v, const char *path);
 
+/* The SHA-512 in the sha512sum-format sidecar "<path>.sha512" beside a
+ * file on the disc (lower-case hex). Returns -1 when there is none or it
+ * cannot be read. */
+int discview_sidecar_sha512(struct discview *v, const char *path, char out[129]);
+
 #endif

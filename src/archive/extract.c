@@ -3,7 +3,6 @@
  */
 #include "archive/extract.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -164,26 +163,6 @@ static int identify(struct discview *v, struct disc_ident *id)
 	return 0;
 }
 
-static int read_sidecar(struct discview *v, const char *slice_path, char out[129])
-{
-	char side[1200], buf[256];
-	const struct discview_file *f;
-	struct dv_error err = DV_ERROR_INIT;
-
-	out[0] = '\0';
-	snprintf(side, sizeof(side), "%s.sha512", slice_path);
-	f = discview_find(v, side);
-	if (!f || f->size < 128 || discview_read(v, f, 0, buf, 128, &err) != 128)
-		return -1;
-	for (int i = 0; i < 128; i++) {
-		if (!isxdigit((unsigned char)buf[i]))
-			return -1;
-		out[i] = (char)tolower((unsigned char)buf[i]);
-	}
-	out[128] = '\0';
-	return 0;
-}
-
 static int add_bad(struct extract_ctx *x, const char *what)
 {
 	char **grown = realloc(x->bad_slices, (x->nbad + 1) * sizeof(*grown));
@@ -209,7 +188,7 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 	int have_sum;
 
 	snprintf(dest, sizeof(dest), "%s/%s", dir, base_name(f->path));
-	have_sum = read_sidecar(v, f->path, want) == 0;
+	have_sum = discview_sidecar_sha512(v, f->path, want) == 0;
 	if (discview_copy_sha512(v, f, dest, &bad, got, err) < 0)
 		return -1;
 	if (have_sum && !strcmp(want, got) && !bad)

@@ -9,7 +9,6 @@
  */
 #include "archive/setverify.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,28 +41,6 @@ static const char *base_name(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
-}
-
-/* The first 128 hex digits of a sha512sum-format sidecar. */
-static int read_sidecar(struct discview *v, const struct discview_file *f, char out[129])
-{
-	char buf[512];
-	struct dv_error err = DV_ERROR_INIT;
-	int64_t n;
-
-	out[0] = '\0';
-	if (f->size < 128)
-		return -1;
-	n = discview_read(v, f, 0, buf, sizeof(buf) - 1 < f->size ? sizeof(buf) - 1 : (size_t)f->size, &err);
-	if (n < 128)
-		return -1;
-	for (int i = 0; i < 128; i++) {
-		if (!isxdigit((unsigned char)buf[i]))
-			return -1;
-		out[i] = (char)tolower((unsigned char)buf[i]);
-	}
-	out[128] = '\0';
-	return 0;
 }
 
 /* SHA-512 of a file on the disc; -1 on a read error (unreadable sector). */
@@ -272,8 +249,6 @@ int set_verify(const char *target, const char *work_dir, struct set_check *out,
 	for (size_t i = 0; i < v.nfiles; i++) {
 		const struct discview_file *f = &v.files[i];
 		struct slice_check *s;
-		char side[1100];
-		const struct discview_file *sf;
 		struct dv_error rerr = DV_ERROR_INIT;
 		int damaged;
 
@@ -282,10 +257,7 @@ int set_verify(const char *target, const char *work_dir, struct set_check *out,
 		s = &out->slices[out->nslices++];
 		snprintf(s->path, sizeof(s->path), "%s", f->path);
 		s->size = f->size;
-		snprintf(side, sizeof(side), "%s.sha512", f->path);
-		sf = discview_find(&v, side);
-		if (sf)
-			read_sidecar(&v, sf, s->sha512_expected);
+		discview_sidecar_sha512(&v, f->path, s->sha512_expected);
 		log_info("Checking %s", f->path);
 		if (hash_slice(&v, f, s->sha512_actual, &rerr) < 0) {
 			if (rerr.code == DV_ERR_INTERRUPTED) {
