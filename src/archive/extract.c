@@ -23,20 +23,6 @@
 #include "platform/spawn.h"
 #include "platform/banned.h"
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 int extract_init(struct extract_ctx *x, const char *out, const char *work, struct dv_error *err)
 {
 	memset(x, 0, sizeof(*x));
@@ -111,13 +97,13 @@ static int identify(struct discview *v, struct disc_ident *id)
 	memset(id, 0, sizeof(*id));
 	for (size_t i = 0; i < v->nfiles; i++) {
 		const struct discview_file *f = &v->files[i];
-		const char *b = base_name(f->path);
+		const char *b = path_base(f->path);
 		struct dv_error err = DV_ERROR_INIT;
 		char *text;
 		json_t *j;
 		int64_t n;
 
-		if (!strstr(b, ".disc") || !ends_with(b, ".json") || f->size > (1u << 20))
+		if (!strstr(b, ".disc") || !str_ends_with(b, ".json") || f->size > (1u << 20))
 			continue;
 		text = malloc((size_t)f->size + 1);
 		if (!text)
@@ -152,7 +138,7 @@ static int identify(struct discview *v, struct disc_ident *id)
 		unsigned gen, no;
 		int cat;
 
-		if (!ends_with(v->files[i].path, ".dar") ||
+		if (!str_ends_with(v->files[i].path, ".dar") ||
 		    dar_parse_slice_name(v->files[i].path, name, sizeof(name), &gen, &cat, &no) < 0 || cat)
 			continue;
 		snprintf(id->chain, sizeof(id->chain), "%s", name);
@@ -187,7 +173,7 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 	uint64_t bad = 0;
 	int have_sum;
 
-	snprintf(dest, sizeof(dest), "%s/%s", dir, base_name(f->path));
+	snprintf(dest, sizeof(dest), "%s/%s", dir, path_base(f->path));
 	have_sum = discview_sidecar_sha512(v, f->path, want) == 0;
 	if (discview_copy_sha512(v, f, dest, &bad, got, err) < 0)
 		return -1;
@@ -210,10 +196,10 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 		for (size_t i = 0; i < v->nfiles; i++) {
 			const struct discview_file *p = &v->files[i];
 			uint64_t pb;
-			if (strncmp(p->path, f->path, nlen) || !ends_with(p->path, ".par2") ||
+			if (strncmp(p->path, f->path, nlen) || !str_ends_with(p->path, ".par2") ||
 			    (strcmp(p->path + nlen, ".par2") && strncmp(p->path + nlen, ".vol", 4)))
 				continue;
-			snprintf(p2, sizeof(p2), "%s/%s", dir, base_name(p->path));
+			snprintf(p2, sizeof(p2), "%s/%s", dir, path_base(p->path));
 			if (discview_copy(v, p, p2, &pb, &perr) < 0)
 				continue;
 			if (!index[0] || !strcmp(p->path + nlen, ".par2"))
@@ -229,8 +215,8 @@ static int stage_slice(struct extract_ctx *x, struct discview *v, const struct d
 		/* the PAR2 files are not needed any more */
 		for (size_t i = 0; i < v->nfiles; i++) {
 			const struct discview_file *p = &v->files[i];
-			if (!strncmp(p->path, f->path, nlen) && ends_with(p->path, ".par2")) {
-				snprintf(p2, sizeof(p2), "%s/%s", dir, base_name(p->path));
+			if (!strncmp(p->path, f->path, nlen) && str_ends_with(p->path, ".par2")) {
+				snprintf(p2, sizeof(p2), "%s/%s", dir, path_base(p->path));
 				unlink(p2);
 			}
 		}
@@ -260,7 +246,7 @@ static void note_per_disc(struct extract_gen *g, struct discview *v, const char 
 		char name[256];
 		unsigned gen, no;
 		int cat;
-		if (!ends_with(v->files[i].path, ".dar") ||
+		if (!str_ends_with(v->files[i].path, ".dar") ||
 		    dar_parse_slice_name(v->files[i].path, name, sizeof(name), &gen, &cat, &no) < 0 ||
 		    cat || gen != id->gen || strcmp(name, chain))
 			continue;
@@ -396,13 +382,13 @@ int extract_collect(struct extract_ctx *x, struct discview *v, enum extract_disc
 		unsigned gen, no;
 		int cat, rc;
 
-		if (!ends_with(f->path, ".dar") ||
+		if (!str_ends_with(f->path, ".dar") ||
 		    dar_parse_slice_name(f->path, name, sizeof(name), &gen, &cat, &no) < 0 ||
 		    strcmp(name, x->chain) || gen != id.gen)
 			continue;
 		if (cat && g->catalog_ok)
 			continue;
-		snprintf(dest, sizeof(dest), "%s/%s", dir, base_name(f->path));
+		snprintf(dest, sizeof(dest), "%s/%s", dir, path_base(f->path));
 		rc = stage_slice(x, v, f, dir, cat, err);
 		if (rc < 0)
 			return -1;

@@ -17,13 +17,6 @@
 #include "platform/fileio.h"
 #include "platform/banned.h"
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
 static int find_set_file(const char *out, char *path, size_t len, struct dv_error *err)
 {
 	struct stat st;
@@ -41,7 +34,7 @@ static int find_set_file(const char *out, char *path, size_t len, struct dv_erro
 	if (!d)
 		return dv_error_errno(err, errno, "cannot read '%s'", out);
 	while ((de = readdir(d))) {
-		if (!ends_with(de->d_name, ".set.json"))
+		if (!str_ends_with(de->d_name, ".set.json"))
 			continue;
 		if (found++) {
 			closedir(d);
@@ -55,7 +48,7 @@ static int find_set_file(const char *out, char *path, size_t len, struct dv_erro
 		int incomplete = 0;
 		d = opendir(out);
 		while (d && (de = readdir(d)))
-			if (ends_with(de->d_name, ".INCOMPLETE"))
+			if (str_ends_with(de->d_name, ".INCOMPLETE"))
 				incomplete = 1;
 		if (d)
 			closedir(d);

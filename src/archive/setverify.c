@@ -29,20 +29,6 @@
 
 #define CHUNK (4u << 20)
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 /* SHA-512 of a file on the disc; -1 on a read error (unreadable sector). */
 static int hash_slice(struct discview *v, const struct discview_file *f, char out[129],
 		      struct dv_error *err)
@@ -62,7 +48,7 @@ static int hash_slice(struct discview *v, const struct discview_file *f, char ou
 	}
 	if (hash_worker_start(&w, &hs, err) < 0)
 		goto out;
-	bar = progress_new(base_name(f->path), f->size);
+	bar = progress_new(path_base(f->path), f->size);
 	while (off < f->size) {
 		size_t want = f->size - off < CHUNK ? (size_t)(f->size - off) : CHUNK;
 		char *b = buf + (size_t)k * CHUNK;
@@ -104,7 +90,7 @@ static int is_par2_of(const char *par2_path, const char *slice_path)
 {
 	size_t n = strlen(slice_path);
 
-	if (strncmp(par2_path, slice_path, n) || !ends_with(par2_path, ".par2"))
+	if (strncmp(par2_path, slice_path, n) || !str_ends_with(par2_path, ".par2"))
 		return 0;
 	return !strcmp(par2_path + n, ".par2") || !strncmp(par2_path + n, ".vol", 4);
 }
@@ -133,7 +119,7 @@ static void check_par2(struct discview *v, const struct discview_file *slice, in
 		const struct discview_file *p = &v->files[i];
 		if (!is_par2_of(p->path, slice->path))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, base_name(p->path));
+		snprintf(path, sizeof(path), "%s/%s", dir, path_base(p->path));
 		if (discview_copy(v, p, path, &bad, &err) < 0)
 			continue;
 		s->par2_found++;
@@ -148,7 +134,7 @@ static void check_par2(struct discview *v, const struct discview_file *slice, in
 		goto out;
 	}
 	if (damaged) {
-		snprintf(path, sizeof(path), "%s/%s", dir, base_name(slice->path));
+		snprintf(path, sizeof(path), "%s/%s", dir, path_base(slice->path));
 		if (discview_copy(v, slice, path, &bad, &err) < 0) {
 			snprintf(s->note, sizeof(s->note), "cannot stage the slice: %s", err.msg);
 			s->status = SLICE_BROKEN;
@@ -184,13 +170,13 @@ static void read_identity(struct discview *v, struct set_check *out)
 {
 	for (size_t i = 0; i < v->nfiles; i++) {
 		const struct discview_file *f = &v->files[i];
-		const char *b = base_name(f->path), *d = strstr(b, ".disc");
+		const char *b = path_base(f->path), *d = strstr(b, ".disc");
 		char *text;
 		struct dv_error err = DV_ERROR_INIT;
 		json_t *j;
 		int64_t n;
 
-		if (!d || !ends_with(b, ".json") || f->size > (1u << 20))
+		if (!d || !str_ends_with(b, ".json") || f->size > (1u << 20))
 			continue;
 		text = malloc((size_t)f->size + 1);
 		if (!text)
@@ -233,7 +219,7 @@ int set_verify(const char *target, const char *work_dir, struct set_check *out,
 	if (discview_open(&v, target, err) < 0)
 		return -1;
 	for (size_t i = 0; i < v.nfiles; i++)
-		if (ends_with(v.files[i].path, ".dar"))
+		if (str_ends_with(v.files[i].path, ".dar"))
 			nslices++;
 	if (!nslices) {
 		discview_close(&v);
@@ -252,7 +238,7 @@ int set_verify(const char *target, const char *work_dir, struct set_check *out,
 		struct dv_error rerr = DV_ERROR_INIT;
 		int damaged;
 
-		if (!ends_with(f->path, ".dar"))
+		if (!str_ends_with(f->path, ".dar"))
 			continue;
 		s = &out->slices[out->nslices++];
 		snprintf(s->path, sizeof(s->path), "%s", f->path);

@@ -243,6 +243,20 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode,
 	return atomic_commit(&af, err);
 }
 
+const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+int str_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
 int mkdir_p(const char *path, int mode, struct dv_error *err)
 {
 	char buf[4096];

@@ -48,6 +48,11 @@ void tmpfile_unregister(const char *path);
 void tmpfile_cleanup_signal_safe(void);
 
 int fsync_dir_of(const char *path);
+/* The last component of a path ("a/b/c" -> "c"). */
+const char *path_base(const char *path);
+/* 1 when s ends with suffix. */
+int str_ends_with(const char *s, const char *suffix);
+
 /* mkdir -p */
 int mkdir_p(const char *path, int mode, struct dv_error *err);
 /* rm -rf (no symlink following); returns 0 when gone. */
