@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/discview.h"
 #include "archive/extract.h"
@@ -60,6 +61,21 @@ static void report(const char *what, enum extract_disc_result r)
 		log_warn("%s", what);
 }
 
+/* Every disc known to be needed has been read and the drive is empty: on
+ * a terminal, ask whether more discs (a later generation) follow. */
+static int ask_done(unsigned discs_read)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO))
+		return 1;
+	fprintf(stderr, "%u disc(s) read and none known to be missing. Restore now, or insert "
+		"a disc of a later generation and answer n [Y/n] ", discs_read);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	return line[0] != 'n' && line[0] != 'N';
+}
+
 static int from_drive(struct extract_ctx *x, const char *adr, int stop_when_empty,
 		      struct dv_error *err)
 {
@@ -77,12 +93,14 @@ static int from_drive(struct extract_ctx *x, const char *adr, int stop_when_empt
 		if (drive_status(d, &info, err) < 0)
 			goto out;
 		need = extract_missing(x, missing, sizeof(missing));
-		if (x->discs_read && !need) {
-			rc = 0;
-			break;
-		}
 		if (info.state == DISC_EMPTY || info.state == DISC_BLANK || info.disc_id == last_id ||
 		    info.readable == 0) {
+			/* no new disc: done when nothing is missing (an autoloader
+			 * has run out, or the operator has no more to give) */
+			if (x->discs_read && !need && ask_done(x->discs_read)) {
+				rc = 0;
+				break;
+			}
 			if (stop_when_empty && x->discs_read) {
 				if (need)
 					log_warn("Still missing: %s; restoring what is here", missing);
