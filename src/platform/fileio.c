@@ -89,6 +89,16 @@ ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return (ssize_t)done;
 }
 
+int pread_zero_fill(int fd, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread_full(fd, buf, len, off);
+
+	if (n < 0)
+		return -1;
+	memset((char *)buf + n, 0, len - (size_t)n);
+	return 0;
+}
+
 int read_small_file(const char *path, size_t max, char **text, size_t *len,
 		    struct dv_error *err)
 {

@@ -21,6 +21,8 @@ int write_full(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len);   /* < len only at EOF */
 int pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 ssize_t pread_full(int fd, void *buf, size_t len, uint64_t off);
+/* pread_full, with the part past the end of the file zero-filled. */
+int pread_zero_fill(int fd, void *buf, size_t len, uint64_t off);
 
 /* Read a small file (at most max bytes) into a NUL-terminated malloc'd
  * buffer. Returns 0, or -1 with err set (DV_ERR_NOTFOUND when missing). */

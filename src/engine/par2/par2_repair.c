@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform/fileio.h"
 #include "platform/banned.h"
 
 struct repairer {
@@ -38,25 +39,6 @@ struct repairer {
 	char **new_path;
 	uint64_t done, total;
 };
-
-static int read_zero(int fd, uint8_t *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	memset(buf + got, 0, n - got);
-	return 0;
-}
 
 static int write_all(int fd, const uint8_t *buf, size_t n, uint64_t off)
 {
@@ -149,7 +131,7 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 	for (uint32_t j = 0; j < m; j++) {
 		const struct p2_recv *r = &set->recv[rp->use[j]];
 
-		if (read_zero(rp->par_fd[r->src], rhs[j], len, r->offset + a)) {
+		if (pread_zero_fill(rp->par_fd[r->src], rhs[j], len, r->offset + a)) {
 			dv_error_errno(rp->err, errno, "cannot read '%s'", set->paths[r->src]);
 			goto out;
 		}
@@ -164,7 +146,7 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 				continue;
 			uint8_t *dst = inbuf + ((size_t)cur * B + n) * len;
 
-			if (read_zero(rp->src_fd[f->src], dst, len, f->offset + a)) {
+			if (pread_zero_fill(rp->src_fd[f->src], dst, len, f->offset + a)) {
 				dv_error_errno(rp->err, errno, "cannot read '%s'",
 					       s->targets[f->src]);
 				goto out;
@@ -259,7 +241,7 @@ static int copy_present(struct repairer *rp, uint32_t i, uint8_t *buf)
 
 		if (fd->src < 0)
 			continue;
-		if (read_zero(rp->src_fd[fd->src], buf, w, fd->offset) ||
+		if (pread_zero_fill(rp->src_fd[fd->src], buf, w, fd->offset) ||
 		    write_all(rp->new_fd[i], buf, w, off))
 			return dv_error_errno(rp->err, errno, "cannot copy into '%s'",
 					      rp->new_path[i]);
@@ -290,7 +272,7 @@ static void *check_blocks(void *p)
 		uint64_t off = (uint64_t)b * j->bs;
 		size_t w = j->f->size - off < j->bs ? (size_t)(j->f->size - off) : (size_t)j->bs;
 
-		if (read_zero(j->fd, buf, w, off)) {
+		if (pread_zero_fill(j->fd, buf, w, off)) {
 			j->bad = -1;
 			break;
 		}
@@ -357,7 +339,7 @@ static int check_md5(struct repairer *rp, uint32_t i, uint8_t *buf, size_t n)
 	while (off < f->size) {
 		size_t w = f->size - off < n ? (size_t)(f->size - off) : n;
 
-		if (read_zero(rp->new_fd[i], buf, w, off)) {
+		if (pread_zero_fill(rp->new_fd[i], buf, w, off)) {
 			p2_md5_release(&md);
 			return dv_error_errno(rp->err, errno, "cannot read '%s'", rp->new_path[i]);
 		}

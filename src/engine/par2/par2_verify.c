@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "platform/fileio.h"
 #include "platform/banned.h"
 
 struct crc_ent {
@@ -57,25 +58,6 @@ static void report(struct scanner *sc, uint64_t add)
 	sc->done += add;
 	if (sc->opt->progress)
 		sc->opt->progress(sc->opt->progress_ctx, "verify", sc->done, sc->total);
-}
-
-static int read_at(int fd, uint8_t *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	memset(buf + got, 0, n - got);      /* beyond the end: zeros */
-	return 0;
 }
 
 /* Mark every block whose hashes equal the one at g as found at (src, off). */
@@ -148,7 +130,7 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 
 	if (!buf)
 		return -1;
-	if (read_at(fd, buf, (size_t)(2 * bs), 0)) {
+	if (pread_zero_fill(fd, buf, (size_t)(2 * bs), 0)) {
 		free(buf);
 		return -1;
 	}
@@ -157,11 +139,11 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 			if (p - base < 2 * bs) {
 				memmove(buf, buf + bs, (size_t)bs);
 				base += bs;
-				if (read_at(fd, buf + bs, (size_t)bs, base + bs))
+				if (pread_zero_fill(fd, buf + bs, (size_t)bs, base + bs))
 					goto fail;
 			} else {
 				base = p;
-				if (read_at(fd, buf, (size_t)(2 * bs), base))
+				if (pread_zero_fill(fd, buf, (size_t)(2 * bs), base))
 					goto fail;
 			}
 		}
