@@ -30,6 +30,7 @@
 #include "platform/signals.h"
 #include "platform/spawn.h"
 
+#include "platform/jsonfile.h"
 #include "platform/banned.h"
 
 /* snprintf for paths, without the truncation lint: callers size buffers
@@ -634,29 +635,6 @@ static json_t *slice_json(const char *work, const char *name, struct dv_error *e
 			 "sha512", hex);
 }
 
-static int write_json(const char *path, json_t *j, struct dv_error *err)
-{
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	int rc;
-
-	if (!text)
-		return dv_error_set(err, DV_ERR_FAIL, "cannot format '%s'", path);
-	{
-		size_t n = strlen(text);
-		char *t2 = realloc(text, n + 2);
-		if (!t2) {
-			free(text);
-			return dv_error_set(err, DV_ERR_FAIL, "out of memory");
-		}
-		text = t2;
-		text[n] = '\n';
-		text[n + 1] = '\0';
-	}
-	rc = write_file_atomic(path, text, strlen(text), 0644, err);
-	free(text);
-	return rc;
-}
-
 struct img_prog {
 	struct progress *p;
 	uint64_t base;
@@ -761,7 +739,7 @@ static int build_disc(struct create_ctx *c, unsigned disc, unsigned discs, unsig
 		goto out;
 	}
 	pathf(djson, sizeof(djson), "%s/%s.disc%04u.json", ddir, c->prefix, disc);
-	if (write_json(djson, dj, err) < 0)
+	if (json_write_atomic(djson, dj, err) < 0)
 		goto out;
 
 	/* the file list: README, identity, slices with sidecars and PAR2, catalog */
@@ -1063,7 +1041,7 @@ int create_run(struct create_ctx *c, struct create_result *r, struct dv_error *e
 			goto out;
 		}
 		pathf(r->set_path, sizeof(r->set_path), "%s/%s.set.json", c->out, c->prefix);
-		if (write_json(r->set_path, set, err) < 0)
+		if (json_write_atomic(r->set_path, set, err) < 0)
 			goto out;
 	}
 	unlink(marker);

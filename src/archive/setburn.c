@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "platform/fileio.h"
+#include "platform/jsonfile.h"
 #include "platform/banned.h"
 
 static int find_set_file(const char *out, char *path, size_t len, struct dv_error *err)
@@ -164,7 +165,7 @@ void archive_set_release(struct archive_set *s)
 int archive_set_save_state(const struct archive_set *s, struct dv_error *err)
 {
 	json_t *o = json_object(), *arr = json_array();
-	char when[32], *text;
+	char when[32];
 	time_t t = time(NULL);
 	struct tm tm;
 	int rc;
@@ -183,11 +184,7 @@ int archive_set_save_state(const struct archive_set *s, struct dv_error *err)
 		json_array_append_new(arr, e);
 	}
 	json_object_set_new(o, "discs", arr);
-	text = json_dumps(o, JSON_INDENT(2));
+	rc = json_write_atomic(s->state_path, o, err);
 	json_decref(o);
-	if (!text)
-		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
-	rc = write_file_atomic(s->state_path, text, strlen(text), 0644, err);
-	free(text);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "imaging/rip.h"
 #include "platform/fileio.h"
 #include "platform/progress.h"
+#include "platform/jsonfile.h"
 #include "platform/banned.h"
 
 static const char *base(const char *p)
@@ -392,7 +393,6 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 	struct utsname un;
 	json_t *m, *ranges = json_array(), *tags = json_array(), *errors = json_array();
 	const char *vs = verification_status(r);
-	char *text;
 	int rc, read_only;
 
 	if (uname(&un) < 0)
@@ -552,23 +552,7 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"preservation_events follow PREMIS event types"));
 	json_object_set_new(m, "preservation_events", events(r));
 	json_object_set_new(m, "file_listing", r->file_list ? json_incref((json_t *)r->file_list) : json_array());
-	text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = json_write_atomic(r->manifest, m, err);
 	json_decref(m);
-	if (!text)
-		return dv_error_set(err, DV_ERR_FAIL, "cannot build the manifest (out of memory)");
-	{
-		size_t n = strlen(text);
-		char *t2 = realloc(text, n + 2);
-
-		if (!t2) {
-			free(text);
-			return dv_error_set(err, DV_ERR_FAIL, "out of memory");
-		}
-		text = t2;
-		text[n] = '\n';
-		text[n + 1] = '\0';
-	}
-	rc = write_file_atomic(r->manifest, text, strlen(text), 0644, err);
-	free(text);
 	return rc;
 }
