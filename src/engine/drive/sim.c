@@ -59,17 +59,20 @@ const struct sim_media_type *sim_media_lookup(const char *name)
 
 /* ---- key=value parsing ---- */
 
-/* Calls fn for each "key=value" line; blank lines and '#' comments are
- * skipped. Keys and values are copied into bounded buffers. */
-static int parse_kv(const char *text, size_t len,
-		    int (*fn)(void *ctx, const char *key, const char *val, struct dv_error *err),
-		    void *ctx, const char *what, struct dv_error *err)
+/* Calls fn for each line shorter than maxlen, NUL-terminated, without its
+ * "\r\n"; blank lines and '#' comments are skipped. Errors name the file
+ * (what) and the line. */
+static int for_each_line(const char *text, size_t len, size_t maxlen, const char *what,
+			 int (*fn)(void *ctx, char *line, struct dv_error *err), void *ctx,
+			 struct dv_error *err)
 {
+	char line[512];
 	size_t i = 0;
 	unsigned lineno = 0;
 
+	if (maxlen > sizeof(line))
+		maxlen = sizeof(line);
 	while (i < len) {
-		char line[512], *eq;
 		size_t start = i, n;
 
 		while (i < len && text[i] != '\n')
@@ -77,7 +80,7 @@ static int parse_kv(const char *text, size_t len,
 		n = i - start;
 		i++;
 		lineno++;
-		if (n >= sizeof(line))
+		if (n >= maxlen)
 			return dv_error_set(err, DV_ERR_FAIL, "%s: line %u too long", what, lineno);
 		memcpy(line, text + start, n);
 		line[n] = '\0';
@@ -87,14 +90,36 @@ static int parse_kv(const char *text, size_t len,
 			line[--n] = '\0';
 		if (!n || line[0] == '#')
 			continue;
-		eq = strchr(line, '=');
-		if (!eq)
-			return dv_error_set(err, DV_ERR_FAIL, "%s: line %u is not key=value", what, lineno);
-		*eq = '\0';
-		if (fn(ctx, line, eq + 1, err) < 0)
+		if (fn(ctx, line, err) < 0)
 			return dv_error_prefix(err, "%s: line %u", what, lineno);
 	}
 	return 0;
+}
+
+struct kv_ctx {
+	int (*fn)(void *ctx, const char *key, const char *val, struct dv_error *err);
+	void *ctx;
+};
+
+static int kv_line(void *ctx, char *line, struct dv_error *err)
+{
+	struct kv_ctx *kv = ctx;
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return dv_error_set(err, DV_ERR_FAIL, "not key=value");
+	*eq = '\0';
+	return kv->fn(kv->ctx, line, eq + 1, err);
+}
+
+/* Calls fn for each "key=value" line. */
+static int parse_kv(const char *text, size_t len,
+		    int (*fn)(void *ctx, const char *key, const char *val, struct dv_error *err),
+		    void *ctx, const char *what, struct dv_error *err)
+{
+	struct kv_ctx kv = { fn, ctx };
+
+	return for_each_line(text, len, 512, what, kv_line, &kv, err);
 }
 
 static int parse_u64(const char *s, uint64_t *out, struct dv_error *err)
@@ -230,34 +255,16 @@ static int damage_line(struct sim_damage *d, char *line, struct dv_error *err)
 	return 0;
 }
 
+static int damage_line_cb(void *ctx, char *line, struct dv_error *err)
+{
+	return damage_line(ctx, line, err);
+}
+
 int sim_parse_damage(const char *text, size_t len, struct sim_damage *d,
 		     struct dv_error *err)
 {
-	size_t i = 0;
-	unsigned lineno = 0;
-
 	d->n = 0;
-	while (i < len) {
-		char line[256];
-		size_t start = i, n;
-
-		while (i < len && text[i] != '\n')
-			i++;
-		n = i - start;
-		i++;
-		lineno++;
-		if (n >= sizeof(line))
-			return dv_error_set(err, DV_ERR_FAIL, "damage: line %u too long", lineno);
-		memcpy(line, text + start, n);
-		line[n] = '\0';
-		if (strlen(line) != n)
-			return dv_error_set(err, DV_ERR_FAIL, "damage: line %u holds a NUL byte", lineno);
-		if (!n || line[0] == '#')
-			continue;
-		if (damage_line(d, line, err) < 0)
-			return dv_error_prefix(err, "damage: line %u", lineno);
-	}
-	return 0;
+	return for_each_line(text, len, 256, "damage", damage_line_cb, d, err);
 }
 
 /* ---- files ---- */
