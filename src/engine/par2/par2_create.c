@@ -9,6 +9,7 @@
  * in groups, one pass over the input per group (hashes in the first pass).
  */
 #include "engine/par2/par2_internal.h"
+#include "engine/hash/md5mb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,7 @@ struct creator {
 	const struct gf16_kernel *k;   /* for the packed layout */
 	/* recovery group being written */
 	uint8_t **recv;
+	uint8_t (*recv_md5)[16];   /* packet MD5 of each recovery block */
 	uint32_t nrecv_buf;
 	uint32_t group_first;
 	int write_failed;
@@ -516,27 +518,56 @@ static int open_outputs(struct creator *c)
 	return 0;
 }
 
-static void write_recv_one(void *ctx, uint32_t idx)
+static void recv_header(const struct creator *c, uint32_t e, uint8_t hdr[P2_HDR + 4])
 {
-	struct creator *c = ctx;
-	uint32_t e = c->group_first + idx;
-	uint8_t hdr[P2_HDR + 4];
-	struct p2_md5 m;
-
-	memset(hdr, 0, sizeof(hdr));
+	memset(hdr, 0, P2_HDR + 4);
 	memcpy(hdr, P2_MAGIC, 8);
 	p2_put64(hdr + 8, P2_HDR + 4 + c->bs);
 	memcpy(hdr + 32, c->set_id, 16);
 	memcpy(hdr + 48, P2_TYPE_RECV, 16);
 	p2_put32(hdr + 64, e);
+}
+
+static void unpack_recv_one(void *ctx, uint32_t idx)
+{
+	struct creator *c = ctx;
+
 	c->k->unpack(c->recv[idx], c->recv[idx], c->bs);
-	if (p2_md5_init(&m)) {
-		c->write_failed = 1;
-		return;
+}
+
+/* The packet MD5s of recovery blocks [i, i + n), n <= 16, in vector lanes. */
+static void recv_md5s(struct creator *c, uint32_t i, unsigned n, uint8_t (*md5)[16])
+{
+	struct md5mb_ctx ctx[16], *cp[16];
+	uint8_t hdr[16][P2_HDR + 4];
+	const void *p[16];
+	size_t len[16];
+
+	for (unsigned j = 0; j < n; j++) {
+		recv_header(c, c->group_first + i + j, hdr[j]);
+		md5mb_init(&ctx[j]);
+		cp[j] = &ctx[j];
+		p[j] = hdr[j] + 32;
+		len[j] = P2_HDR + 4 - 32;
 	}
-	p2_md5_update(&m, hdr + 32, sizeof(hdr) - 32);
-	p2_md5_update(&m, c->recv[idx], c->bs);
-	p2_md5_final(&m, hdr + 16);
+	md5mb_update_many(cp, p, len, n);
+	for (unsigned j = 0; j < n; j++) {
+		p[j] = c->recv[i + j];
+		len[j] = (size_t)c->bs;
+	}
+	md5mb_update_many(cp, p, len, n);
+	for (unsigned j = 0; j < n; j++)
+		md5mb_final(&ctx[j], md5[j]);
+}
+
+static void write_recv_one(void *ctx, uint32_t idx)
+{
+	struct creator *c = ctx;
+	uint32_t e = c->group_first + idx;
+	uint8_t hdr[P2_HDR + 4];
+
+	recv_header(c, e, hdr);
+	memcpy(hdr + 16, c->recv_md5[idx], 16);
 	for (uint32_t i = 1; i < c->nout; i++) {
 		struct outfile *f = &c->out[i];
 
@@ -569,18 +600,22 @@ static void progress(struct creator *c, uint64_t done, uint64_t total)
 		c->opt->progress(c->opt->progress_ctx, "create", done, total);
 }
 
-/* Block MD5 and CRC of every slot; runs beside the whole-file MD5. */
+/* Block MD5s (all slots at once, in vector lanes) and CRCs; runs beside
+ * the whole-file MD5. */
 static void *hash_blocks(void *p)
 {
 	struct batch *t = p;
+	uint8_t md5[16][16];
 
-	for (unsigned i = 0; i < t->n; i++) {
-		struct p2_block_hash *h = &t->file[i]->ifsc[t->block[i]];
-		const void *d = t->in[i];
+	for (unsigned i = 0; i < t->n; i += 16) {
+		unsigned m = t->n - i < 16 ? t->n - i : 16;
 
-		p2_md5(d, (size_t)t->bs, h->md5);
-		h->crc = p2_crc32(0, d, (size_t)t->bs);
+		md5mb_digest_many(t->in + i, (size_t)t->bs, md5, m);
+		for (unsigned j = 0; j < m; j++)
+			memcpy(t->file[i + j]->ifsc[t->block[i + j]].md5, md5[j], 16);
 	}
+	for (unsigned i = 0; i < t->n; i++)
+		t->file[i]->ifsc[t->block[i]].crc = p2_crc32(0, t->in[i], (size_t)t->bs);
 	return NULL;
 }
 
@@ -796,7 +831,8 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 	}
 	c.nrecv_buf = G;
 	c.recv = calloc(G ? G : 1, sizeof(uint8_t *));
-	if (!c.recv) {
+	c.recv_md5 = calloc(G ? G : 1, 16);
+	if (!c.recv || !c.recv_md5) {
 		dv_error_set(err, DV_ERR_FAIL, "out of memory");
 		goto out;
 	}
@@ -819,6 +855,9 @@ int par2_create(const char *par2_path, const char *const *paths, size_t nfiles,
 		if (p == 0)
 			build_descriptions(&c);
 		c.group_first = c.first_exp + g0;
+		p2_parallel_for(c.opt->threads, ng, unpack_recv_one, &c);
+		for (uint32_t i = 0; i < ng; i += 16)
+			recv_md5s(&c, i, ng - i < 16 ? ng - i : 16, c.recv_md5 + i);
 		p2_parallel_for(c.opt->threads, ng, write_recv_one, &c);
 		if (c.write_failed) {
 			dv_error_errno(err, c.write_errno, "cannot write recovery files");
@@ -845,6 +884,7 @@ out:
 		for (uint32_t i = 0; i < c.nrecv_buf; i++)
 			free(c.recv[i]);
 	free(c.recv);
+	free(c.recv_md5);
 	for (uint32_t i = 0; i < c.nout; i++) {
 		struct outfile *f = &c.out[i];
 

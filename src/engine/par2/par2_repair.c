@@ -10,6 +10,7 @@
  * kept as NAME.1 (or the next free number).
  */
 #include "engine/par2/par2_internal.h"
+#include "engine/hash/md5mb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -258,28 +259,38 @@ struct check_job {
 	int bad;                  /* -1 read error, 1 mismatch */
 };
 
-/* Read back blocks idx, idx + T, ... and compare their MD5 with the IFSC. */
+/*
+ * Read back groups of K blocks (groups idx, idx + T, ...), MD5 them in
+ * vector lanes and compare with the IFSC.
+ */
 static void *check_blocks(void *p)
 {
 	struct check_job *j = p;
-	uint8_t *buf = malloc((size_t)j->bs), md5[16];
+	size_t bs = (size_t)j->bs;
+	unsigned K = bs * 16 <= (64u << 20) ? 16 : bs * 4 <= (64u << 20) ? 4 : 1;
+	uint8_t *buf = malloc(bs * K), md5[16][16];
+	const void *ptr[16];
 
 	if (!buf) {
 		j->bad = -1;
 		return NULL;
 	}
-	for (uint32_t b = j->idx; b < j->f->nblocks && !j->bad; b += j->T) {
-		uint64_t off = (uint64_t)b * j->bs;
-		size_t w = j->f->size - off < j->bs ? (size_t)(j->f->size - off) : (size_t)j->bs;
+	for (uint32_t b0 = j->idx * K; b0 < j->f->nblocks && !j->bad; b0 += j->T * K) {
+		unsigned n = j->f->nblocks - b0 < K ? j->f->nblocks - b0 : K;
+		uint64_t off = (uint64_t)b0 * j->bs;
+		size_t w = j->f->size - off < bs * n ? (size_t)(j->f->size - off) : bs * n;
 
 		if (pread_zero_fill(j->fd, buf, w, off)) {
 			j->bad = -1;
 			break;
 		}
-		memset(buf + w, 0, (size_t)j->bs - w);
-		p2_md5(buf, (size_t)j->bs, md5);
-		if (memcmp(md5, j->f->ifsc[b].md5, 16))
-			j->bad = 1;
+		memset(buf + w, 0, bs * n - w);
+		for (unsigned i = 0; i < n; i++)
+			ptr[i] = buf + (size_t)i * bs;
+		md5mb_digest_many(ptr, bs, md5, n);
+		for (unsigned i = 0; i < n; i++)
+			if (memcmp(md5[i], j->f->ifsc[b0 + i].md5, 16))
+				j->bad = 1;
 	}
 	free(buf);
 	return NULL;

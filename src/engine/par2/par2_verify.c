@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/hash/md5mb.h"
 #include "platform/fileio.h"
 #include "platform/banned.h"
 
@@ -118,48 +119,88 @@ static int64_t lookup(struct scanner *sc, uint32_t crc, const uint8_t *w,
 	return -1;
 }
 
-/* Slide over the file (zero-extended past its end) looking for blocks. */
+/* A window on the file: bytes [base, base + cap) of it, zero past its end. */
+struct window {
+	int fd;
+	uint8_t *buf;
+	uint64_t base, cap;
+};
+
+/* Make bytes [p, p + need) available (need <= cap), keeping what is there. */
+static int window_at(struct window *w, uint64_t p, uint64_t need)
+{
+	uint64_t keep;
+
+	if (p >= w->base && p + need <= w->base + w->cap)
+		return 0;
+	keep = p >= w->base && p < w->base + w->cap ? w->base + w->cap - p : 0;
+	if (keep)
+		memmove(w->buf, w->buf + (p - w->base), (size_t)keep);
+	w->base = p;
+	return pread_zero_fill(w->fd, w->buf + keep, (size_t)(w->cap - keep), p + keep);
+}
+
+/* Blocks hashed ahead in vector lanes while the data is where expected. */
+#define AHEAD 16
+
+/*
+ * Slide over the file (zero-extended past its end) looking for blocks.
+ * Where the blocks are in place, the next AHEAD of them are MD5'd at once.
+ */
 static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 {
 	struct p2_set *set = &sc->s->set;
-	uint64_t bs = set->block_size, base = 0, p = 0, last_report = 0;
-	uint8_t *buf = malloc((size_t)(2 * bs));
-	int64_t expect = -1;
+	const struct p2_file *tf = &set->files[ti];
+	uint64_t bs = set->block_size, p = 0, last_report = 0;
+	unsigned K = bs * AHEAD <= (64u << 20) ? AHEAD : bs * 4 <= (64u << 20) ? 4 : 1;
+	struct window win = { fd, NULL, UINT64_MAX, (K + 1) * bs };
+	uint8_t ahead[AHEAD][16];
+	uint64_t ahead_off = 0;
+	unsigned ahead_n = 0;
+	int64_t expect = tf->nblocks && tf->ifsc ? (int64_t)tf->first_block : -1;
 	int fresh = 1;
 	uint32_t raw = 0;
 
-	if (!buf)
+	win.buf = malloc((size_t)win.cap);
+	if (!win.buf)
 		return -1;
-	if (pread_zero_fill(fd, buf, (size_t)(2 * bs), 0)) {
-		free(buf);
-		return -1;
-	}
 	while (p < size) {
-		if (p - base >= bs) {
-			if (p - base < 2 * bs) {
-				memmove(buf, buf + bs, (size_t)bs);
-				base += bs;
-				if (pread_zero_fill(fd, buf + bs, (size_t)bs, base + bs))
-					goto fail;
-			} else {
-				base = p;
-				if (pread_zero_fill(fd, buf, (size_t)(2 * bs), base))
-					goto fail;
-			}
-		}
-		const uint8_t *w = buf + (p - base);
+		const uint8_t *w;
 		int64_t g = -1;
 
-		if (fresh) {
+		if (window_at(&win, p, bs + 1))
+			goto fail;
+		if (fresh && expect >= 0 && sc->hash[expect]) {
 			/* in intact stretches the expected block is there: an
 			 * MD5 alone confirms it and the CRC is not needed */
-			if (expect >= 0 && sc->hash[expect]) {
-				uint8_t md5[16];
+			uint64_t idx = p >= ahead_off ? (p - ahead_off) / bs : UINT64_MAX;
 
-				p2_md5(w, (size_t)bs, md5);
-				if (!memcmp(md5, sc->hash[expect]->md5, 16))
-					g = expect;
+			if (p < ahead_off || (p - ahead_off) % bs || idx >= ahead_n) {
+				const struct p2_file *ef = NULL;
+				const void *ptr[AHEAD];
+				unsigned n = 0;
+
+				for (uint32_t i = 0; i < set->nfiles && !ef; i++)
+					if (expect >= set->files[i].first_block &&
+					    expect < (int64_t)set->files[i].first_block + set->files[i].nblocks)
+						ef = &set->files[i];
+				if (window_at(&win, p, K * bs + 1))
+					goto fail;
+				while (n < K && ef && expect + n < (int64_t)ef->first_block + ef->nblocks &&
+				       sc->hash[expect + n] && p + (uint64_t)n * bs < size) {
+					ptr[n] = win.buf + (p - win.base) + (uint64_t)n * bs;
+					n++;
+				}
+				md5mb_digest_many(ptr, (size_t)bs, ahead, n);
+				ahead_off = p;
+				ahead_n = n;
+				idx = 0;
 			}
+			if (idx < ahead_n && !memcmp(ahead[idx], sc->hash[expect]->md5, 16))
+				g = expect;
+		}
+		w = win.buf + (p - win.base);
+		if (fresh) {
 			if (g < 0)
 				raw = p2_crc_raw(w, (size_t)bs);
 			fresh = 0;
@@ -188,10 +229,10 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 		}
 	}
 	report(sc, (p > size ? size : p) - last_report);
-	free(buf);
+	free(win.buf);
 	return 0;
 fail:
-	free(buf);
+	free(win.buf);
 	return -1;
 }
 
