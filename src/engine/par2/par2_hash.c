@@ -4,6 +4,7 @@
  * at shifted offsets.
  */
 #include "engine/par2/par2_internal.h"
+#include "engine/hash/crc32_clmul.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -56,6 +57,7 @@ void p2_md5(const void *p, size_t n, uint8_t out[16])
 
 static uint32_t crc_tab[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+static int crc_clmul;     /* use crc32_clmul_raw() */
 
 static void crc_build(void)
 {
@@ -70,10 +72,20 @@ static void crc_build(void)
 		for (int t = 1; t < 8; t++)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
+#if defined(__x86_64__)
+	crc_clmul = crc32_clmul_usable();
+#endif
 }
 
 static uint32_t crc_update_raw(uint32_t c, const uint8_t *p, size_t n)
 {
+#if defined(__x86_64__)
+	if (crc_clmul && n >= 64) {
+		c = crc32_clmul_raw(c, p, n & ~(size_t)15);
+		p += n & ~(size_t)15;
+		n &= 15;
+	}
+#endif
 	while (n && ((uintptr_t)p & 7)) {
 		c = (c >> 8) ^ crc_tab[0][(c ^ *p++) & 0xff];
 		n--;

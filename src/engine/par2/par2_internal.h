@@ -174,12 +174,12 @@ struct p2_mm {
 	const void *const *in;
 	unsigned nin;
 	size_t off, len;
-	const uint16_t *coef;
-	int running;
-	unsigned active;          /* threads of the current job */
-	int split_out;            /* threads split outputs, not the region */
+	size_t chunk;             /* region bytes per work item */
+	unsigned group;           /* outputs per work item */
+	uint64_t nitems;          /* chunks x output groups */
+	uint64_t next;            /* next item to take (atomic) */
+	int running;              /* threads started for the job */
 	void *threads;            /* pthread_t[nthreads] */
-	void *args;
 };
 int p2_mm_init(struct p2_mm *mm, unsigned nthreads, struct dv_error *err);
 void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,

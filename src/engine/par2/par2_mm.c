@@ -14,11 +14,6 @@
 
 #include "platform/banned.h"
 
-struct mm_arg {
-	struct p2_mm *mm;
-	unsigned idx;
-};
-
 unsigned p2_threads(unsigned requested)
 {
 	long n;
@@ -46,68 +41,50 @@ int p2_mm_init(struct p2_mm *mm, unsigned nthreads, struct dv_error *err)
 	mm->k = gf16_kernel_default();
 	mm->nthreads = p2_threads(nthreads);
 	mm->threads = calloc(mm->nthreads, sizeof(pthread_t));
-	mm->args = calloc(mm->nthreads, sizeof(struct mm_arg));
-	if (!mm->threads || !mm->args) {
-		free(mm->threads);
-		free(mm->args);
+	if (!mm->threads)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
-	}
 	return 0;
 }
 
 /*
- * Thread idx takes outputs idx, idx + T, ... when there are enough outputs
- * to go round (each thread then prepares only its own tables); otherwise
- * the threads split the region and the tables were prepared up front.
+ * Take work items until none is left. Item i covers region chunk
+ * i / groups (kernel-sized, so the inputs' slice stays in cache while the
+ * threads go through the outputs) and outputs group i % groups of it.
  */
 static void *mm_worker(void *p)
 {
-	struct mm_arg *a = p;
-	struct p2_mm *mm = a->mm;
+	struct p2_mm *mm = p;
 	const struct gf16_kernel *k = mm->k;
 	size_t row = (size_t)mm->nin * k->tbl_size;
-	size_t chunk = k->ideal_chunk;
-	unsigned T = mm->active;
+	uint64_t groups = (mm->nout + mm->group - 1) / mm->group, i;
 
-	if (mm->split_out) {
-		for (unsigned o = a->idx; o < mm->nout; o += T)
-			for (unsigned i = 0; i < mm->nin; i++)
-				k->prepare(mm->tbls + o * row + (size_t)i * k->tbl_size,
-					   mm->coef[(size_t)o * mm->nin + i]);
-		for (size_t c = 0; c < mm->len; c += chunk) {
-			size_t n = mm->len - c < chunk ? mm->len - c : chunk;
+	while ((i = __atomic_fetch_add(&mm->next, 1, __ATOMIC_RELAXED)) < mm->nitems) {
+		size_t c = (size_t)(i / groups) * mm->chunk;
+		size_t n = mm->len - c < mm->chunk ? mm->len - c : mm->chunk;
+		unsigned o0 = (unsigned)(i % groups) * mm->group;
+		unsigned o1 = o0 + mm->group < mm->nout ? o0 + mm->group : mm->nout;
 
-			for (unsigned o = a->idx; o < mm->nout; o += T)
-				k->muladd_packed(mm->out[o] + c, mm->in, mm->off + c,
-						mm->tbls + o * row, mm->nin, n);
-		}
-		return NULL;
-	}
-	/* split the region: chunk-aligned slices */
-	size_t nchunks = (mm->len + chunk - 1) / chunk;
-	size_t c0 = nchunks * a->idx / T * chunk, c1 = nchunks * (a->idx + 1) / T * chunk;
-
-	if (c1 > mm->len)
-		c1 = mm->len;
-	for (size_t c = c0; c < c1; c += chunk) {
-		size_t n = c1 - c < chunk ? c1 - c : chunk;
-
-		for (unsigned o = 0; o < mm->nout; o++)
+		for (unsigned o = o0; o < o1; o++)
 			k->muladd_packed(mm->out[o] + c, mm->in, mm->off + c,
-					mm->tbls + o * row, mm->nin, n);
+					 mm->tbls + o * row, mm->nin, n);
 	}
 	return NULL;
 }
 
+/*
+ * Start out[o] ^= sum_i coef[o][i] * in[i] on the worker threads and
+ * return; p2_mm_wait() joins in and returns when all is done. The caller
+ * keeps in, out and coef unchanged until then.
+ */
 void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 		 const void *const *in, unsigned nin, size_t off, size_t len,
 		 const uint16_t *coef)
 {
 	const struct gf16_kernel *k = mm->k;
-	size_t need = (size_t)nout * nin * k->tbl_size;
+	size_t need = (size_t)nout * nin * k->tbl_size, row = (size_t)nin * k->tbl_size;
 	pthread_t *th = mm->threads;
-	struct mm_arg *args = mm->args;
 	unsigned T = mm->nthreads;
+	uint64_t nchunks;
 
 	if (need > mm->tbls_size) {
 		free(mm->tbls);
@@ -120,46 +97,44 @@ void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 	mm->nin = nin;
 	mm->off = off;
 	mm->len = len;
-	mm->coef = coef;
-	if (!nout || !nin || !len)
+	mm->nitems = 0;
+	mm->next = 0;
+	mm->running = 0;
+	if (!nout || !nin || !len || !mm->tbls)
 		return;
-	if (nout < 2 * T && len < 2 * k->ideal_chunk * T)
-		T = 1;      /* small job: one thread does it all */
-	mm->active = T;
-	mm->split_out = T == 1 || nout >= 2 * T;
-	if (!mm->split_out) {
-		size_t row = (size_t)nin * k->tbl_size;
-
-		for (unsigned o = 0; o < nout; o++)
-			for (unsigned i = 0; i < nin; i++)
-				k->prepare(mm->tbls + o * row + (size_t)i * k->tbl_size,
-					   coef[(size_t)o * nin + i]);
+	for (unsigned o = 0; o < nout; o++)
+		for (unsigned i = 0; i < nin; i++)
+			k->prepare(mm->tbls + o * row + (size_t)i * k->tbl_size,
+				   coef[(size_t)o * nin + i]);
+	/* about 8 items per thread at least, chunks a multiple of the unit */
+	mm->chunk = k->ideal_chunk;
+	mm->group = nout < 8 ? nout : 8;
+	nchunks = (len + mm->chunk - 1) / mm->chunk;
+	while (nchunks * ((nout + mm->group - 1) / mm->group) < 8 * (uint64_t)T &&
+	       mm->chunk >= 2 * k->packed_unit && mm->chunk >= 4096) {
+		mm->chunk /= 2;
+		nchunks = (len + mm->chunk - 1) / mm->chunk;
 	}
-	for (unsigned t = 0; t < T; t++) {
-		args[t].mm = mm;
-		args[t].idx = t;
-	}
-	if (T == 1) {
-		mm_worker(&args[0]);
-		return;
-	}
-	mm->running = (int)T;
+	mm->nitems = nchunks * ((nout + mm->group - 1) / mm->group);
+	if ((uint64_t)len * nin * nout < (1u << 20))
+		T = 0;      /* small job: the caller does it in p2_mm_wait() */
 	for (unsigned t = 0; t < T; t++)
-		if (pthread_create(&th[t], NULL, mm_worker, &args[t])) {
-			/* cannot start a thread: do its share here */
-			mm_worker(&args[t]);
-			th[t] = 0;
-		}
+		if (!pthread_create(&th[t], NULL, mm_worker, mm))
+			mm->running++;
+		else
+			break;
 }
 
 void p2_mm_wait(struct p2_mm *mm)
 {
 	pthread_t *th = mm->threads;
 
+	if (mm->nitems)
+		mm_worker(mm);
 	for (int t = 0; t < mm->running; t++)
-		if (th[t])
-			pthread_join(th[t], NULL);
+		pthread_join(th[t], NULL);
 	mm->running = 0;
+	mm->nitems = 0;
 }
 
 void p2_mm_release(struct p2_mm *mm)
@@ -167,7 +142,6 @@ void p2_mm_release(struct p2_mm *mm)
 	p2_mm_wait(mm);
 	free(mm->tbls);
 	free(mm->threads);
-	free(mm->args);
 	memset(mm, 0, sizeof(*mm));
 }
 
