@@ -49,7 +49,8 @@ static const char usage[] =
 	"  -p          repair: delete damaged originals instead of keeping NAME.1\n"
 	"  -q          quiet: no progress, only the summary\n"
 	"\n"
-	"Exit codes: 0 ok, 1 repair possible, 2 repair not possible, 3 bad arguments.\n";
+	"Exit codes: 0 ok, 1 repair possible, 2 repair not possible, 3 bad arguments,\n"
+	"4 no usable critical packets, 5 repair failed, 6 I/O error.\n";
 
 struct prog_state {
 	struct progress *p;
