@@ -44,6 +44,19 @@ for k in ssse3 avx2 gfni gfni512; do
 	done
 	ok $same "kernel $k writes the same files as scalar"
 done
+# the MD5 kernels (block, file and packet hashes) give the same files too
+for k in scalar avx2 avx512; do
+	rm -f "$T"/in/k.*par2 "$T"/in/k.par2
+	(cd "$T/in" && DV_MD5_KERNEL=$k "$DV" par2 create -q -s8192 -c40 -k scalar k.par2 data.bin) >/dev/null
+	same=0
+	for f in "$T"/in/ref*.par2; do
+		g=$(echo "$f" | sed 's/ref\(\.\|$\)/k\1/; s/\/ref/\/k/')
+		cmp -s "$f" "$g" || same=1
+	done
+	ok $same "MD5 kernel $k (or the best supported) writes the same files"
+	DV_MD5_KERNEL=$k "$DV" par2 verify -q "$T/in/ref.par2" >/dev/null 2>&1
+	ok $? "MD5 kernel $k: verify accepts them"
+done
 (cd "$T/in" && "$DV" par2 create -q -s65536 -c40 big.par2 data.bin) >/dev/null
 (cd "$T/in" && "$DV" par2 create -q -s65536 -c40 -m1 -t2 m.par2 data.bin) >/dev/null
 same=0
