@@ -28,6 +28,13 @@ gen "$T/out_of_tree/zz.bin" 1000 1
 ok_rc 3 "file outside the .par2 directory" "$DV" par2 create "$T/in/s.par2" "$T/out_of_tree/zz.bin"
 
 # kernels and memory limits: identical files
+# same_as_ref: every ref*.par2 has an identical k*.par2
+same_as_ref() {
+	for f in "$T"/in/ref*.par2; do
+		cmp -s "$f" "$(echo "$f" | sed 's/ref\(\.\|$\)/k\1/; s/\/ref/\/k/')" || return 1
+	done
+	return 0
+}
 gen "$T/in/data.bin" 2000000 7
 (cd "$T/in" && "$DV" par2 create -q -s8192 -c40 -k scalar ref.par2 data.bin) >/dev/null
 ok $? "create with the scalar kernel"
@@ -37,23 +44,15 @@ for k in ssse3 avx2 gfni gfni512; do
 		continue
 	fi
 	(cd "$T/in" && "$DV" par2 create -q -s8192 -c40 -k $k k.par2 data.bin) >/dev/null
-	same=0
-	for f in "$T"/in/ref*.par2; do
-		g=$(echo "$f" | sed 's/ref\(\.\|$\)/k\1/; s/\/ref/\/k/')
-		cmp -s "$f" "$g" || same=1
-	done
-	ok $same "kernel $k writes the same files as scalar"
+	same_as_ref
+	ok $? "kernel $k writes the same files as scalar"
 done
 # the MD5 kernels (block, file and packet hashes) give the same files too
 for k in scalar avx2 avx512; do
 	rm -f "$T"/in/k.*par2 "$T"/in/k.par2
 	(cd "$T/in" && DV_MD5_KERNEL=$k "$DV" par2 create -q -s8192 -c40 -k scalar k.par2 data.bin) >/dev/null
-	same=0
-	for f in "$T"/in/ref*.par2; do
-		g=$(echo "$f" | sed 's/ref\(\.\|$\)/k\1/; s/\/ref/\/k/')
-		cmp -s "$f" "$g" || same=1
-	done
-	ok $same "MD5 kernel $k (or the best supported) writes the same files"
+	same_as_ref
+	ok $? "MD5 kernel $k (or the best supported) writes the same files"
 	DV_MD5_KERNEL=$k "$DV" par2 verify -q "$T/in/ref.par2" >/dev/null 2>&1
 	ok $? "MD5 kernel $k: verify accepts them"
 done

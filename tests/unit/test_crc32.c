@@ -19,10 +19,7 @@ static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
 static uint8_t rnd8(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint8_t)(rng >> 24);
+	return (uint8_t)(tap_rand(&rng) >> 8);
 }
 
 /* bit by bit, the definition */

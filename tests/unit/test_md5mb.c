@@ -21,10 +21,7 @@ static uint64_t rng = 0x2545F4914F6CDD1Dull;
 
 static uint32_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return tap_rand(&rng);
 }
 
 static void ref_md5(const void *p, size_t n, uint8_t out[16])
