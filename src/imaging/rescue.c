@@ -16,8 +16,8 @@ struct rescue {
 	struct mapfile *m;
 	const struct rescue_io *io;
 	struct rescue_stats *st;
-	unsigned char *buf[2];
-	int which;
+	unsigned char *buf[RESCUE_MAX_BUF];
+	unsigned nbuf, which;
 	double last_save;
 };
 
@@ -106,7 +106,7 @@ static int read_at(struct rescue *r, uint64_t off, size_t len, uint64_t *bad,
 			return dv_error_errno(err, errno, "cannot write the image");
 		if (r->io->data) {
 			r->io->data(r->io->data_ctx, off, buf, got);
-			r->which ^= 1;
+			r->which = (r->which + 1) % r->nbuf;
 		}
 		if (mapfile_set(r->m, off, got, MAP_FINISHED, err) < 0)
 			return -1;
@@ -297,18 +297,19 @@ int rescue_run(struct mapfile *m, const struct rescue_io *io,
 	int (*const phases[4])(struct rescue *, struct dv_error *) = {
 		phase_copy, phase_trim, phase_scrape, phase_retry,
 	};
-	struct rescue r = { m, io, st, { NULL, NULL }, 0, now_monotonic() };
+	struct rescue r = { m, io, st, { NULL }, io->nbuf ? io->nbuf : 2, 0, now_monotonic() };
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (!io->chunk || io->chunk % 4096)
 		return dv_error_set(err, DV_ERR_USAGE, "rescue: bad chunk size %zu", io->chunk);
-	r.buf[0] = aligned_alloc(4096, io->chunk);
-	r.buf[1] = aligned_alloc(4096, io->chunk);
-	if (!r.buf[0] || !r.buf[1]) {
-		rc = dv_error_set(err, DV_ERR_FAIL, "out of memory");
-		goto out;
-	}
+	if (r.nbuf < 2 || r.nbuf > RESCUE_MAX_BUF)
+		return dv_error_set(err, DV_ERR_USAGE, "rescue: bad buffer count %u", r.nbuf);
+	for (unsigned i = 0; i < r.nbuf; i++)
+		if (!(r.buf[i] = aligned_alloc(4096, io->chunk))) {
+			rc = dv_error_set(err, DV_ERR_FAIL, "out of memory");
+			goto out;
+		}
 	for (int i = 0; i < 4; i++) {
 		double t0 = now_monotonic();
 
@@ -332,7 +333,7 @@ int rescue_run(struct mapfile *m, const struct rescue_io *io,
 out:
 	if (io->data)
 		io->data(io->data_ctx, 0, NULL, 0);
-	free(r.buf[0]);
-	free(r.buf[1]);
+	for (unsigned i = 0; i < r.nbuf; i++)
+		free(r.buf[i]);
 	return rc;
 }

@@ -17,6 +17,7 @@
 
 #define RESCUE_SECTOR 2048u
 #define RESCUE_MIN_SKIP (64u * 1024u)
+#define RESCUE_MAX_BUF 8
 
 struct rescue_io {
 	/* Read len bytes at off (2048-aligned); *got = good bytes before the
@@ -26,9 +27,10 @@ struct rescue_io {
 		    size_t *got, struct dv_error *err);
 	void *read_ctx;
 	int out_fd;		/* the image, written with pwrite at the same offsets */
-	/* Good data as it is read (may be NULL). buf stays unchanged until
-	 * two more calls have been made. A last call with buf NULL and len 0
-	 * asks the callee to stop using the buffers (they are then freed). */
+	/* Good data as it is read (may be NULL). The reads go round nbuf
+	 * buffers: buf stays unchanged until nbuf - 1 more calls have
+	 * returned. A last call with buf NULL and len 0 asks the callee to
+	 * stop using the buffers (they are then freed). */
 	void (*data)(void *ctx, uint64_t off, const void *buf, size_t len);
 	void *data_ctx;
 	/* Save the map (may be NULL): called after bad areas, at most every
@@ -40,6 +42,7 @@ struct rescue_io {
 	void *progress_ctx;
 	volatile int *cancel;	/* polled; non-zero stops with DV_ERR_INTERRUPTED */
 	size_t chunk;		/* bytes per large read, a multiple of 4096 */
+	unsigned nbuf;		/* buffers of chunk bytes: 2 (when 0) to RESCUE_MAX_BUF */
 	int retries;		/* retry passes over bad sectors */
 	double save_interval;	/* seconds */
 };
