@@ -163,9 +163,15 @@ int rip_outputs_exist(const struct rip *r)
 
 /* ---- the read ---- */
 
+/* Read buffers: the hash workers may lag this many chunks minus one
+ * behind the reader and each other, so that no CPU waits for the slowest
+ * of them at every chunk. */
+#define RIP_NBUF 4
+
 struct read_ctx {
 	struct rip *r;
 	struct drive *d;
+	int fd;				/* the image being written */
 	struct rip_hasher *h;
 	uint64_t hashed;
 	int broken;
@@ -185,7 +191,7 @@ static void on_data(void *ctx, uint64_t off, const void *buf, size_t len)
 {
 	struct read_ctx *c = ctx;
 
-	if (!c->h || c->broken)
+	if (!c->h)
 		return;
 	if (!buf) {		/* the reader is about to free its buffers */
 		rip_hasher_finish(c->h, off == 0 && c->hashed == c->r->size ?
@@ -194,11 +200,24 @@ static void on_data(void *ctx, uint64_t off, const void *buf, size_t len)
 		return;
 	}
 	if (off != c->hashed) {
-		c->broken = 1;	/* out of order: hash the image file instead */
+		/* out of order: the image file is hashed instead. Stop the
+		 * hasher now, while the buffer it may still be reading is
+		 * unchanged (the reader reuses it after this call). */
+		c->broken = 1;
+		rip_hasher_finish(c->h, NULL, NULL);
+		c->h = NULL;
+		rip_readback_finish(c->r->readback, 0, NULL, NULL);
+		c->r->readback = NULL;
 		return;
 	}
+	/* [0, off + len) is in the file: once the file tree is, the files
+	 * ahead are hashed with the image */
+	if (c->r->files && rip_files_poll(c->r->files, c->fd, c->r->size, off + len, off))
+		rip_hasher_files(c->h, c->r->files->lanes, c->r->files->n);
 	rip_hasher_submit(c->h, buf, len);
 	c->hashed += len;
+	if (c->r->readback)
+		rip_readback_written(c->r->readback, c->hashed);
 }
 
 static int save_map(void *ctx, const struct mapfile *m, struct dv_error *err)
@@ -320,6 +339,7 @@ static void collect_ranges(struct rip *r)
 
 static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 {
+	struct dv_error rerr = DV_ERROR_INIT;
 	struct read_ctx c;
 	struct rescue_io io;
 	double t = now_monotonic();
@@ -357,13 +377,21 @@ static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 		uint64_t marks[RIP_MAX_MARKS];
 		size_t n = rip_find_tag_marks(d, r->size, marks, RIP_MAX_MARKS);
 
-		if (rip_hasher_start(&c.h, r->o.hash_mask, err) < 0) {
+		if (rip_hasher_start(&c.h, r->o.hash_mask, RIP_NBUF, err) < 0) {
 			close(fd);
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++)
 			rip_hasher_mark(c.h, marks[i]);
+		r->files = malloc(sizeof(*r->files));
+		if (r->files)
+			rip_files_init(r->files);
+		/* without it, verify() reads the image back after the read */
+		if (r->o.verify && rip_readback_start(&r->readback, r->part, r->size, &rerr) < 0)
+			log_file_only("read-back during the read: %s; the image is read back after it",
+				      rerr.msg);
 	}
+	c.fd = fd;
 	memset(&io, 0, sizeof(io));
 	io.read = drive_reader;
 	io.read_ctx = &c;
@@ -376,6 +404,7 @@ static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 	io.progress_ctx = &c;
 	io.cancel = signals_flag();
 	io.chunk = r->o.chunk;
+	io.nbuf = RIP_NBUF;
 	io.retries = r->o.retries;
 	io.save_interval = 5.0;
 	c.pr = progress_new("Reading", r->size);
@@ -389,6 +418,10 @@ static int read_disc(struct rip *r, struct drive *d, struct dv_error *err)
 		rip_hasher_finish(c.h, NULL, NULL);
 	r->streamed = !r->resumed && !c.broken && c.hashed == r->size &&
 		      r->stream.mask != 0;
+	if (rc < 0 || !r->streamed) {
+		rip_readback_finish(r->readback, 0, NULL, NULL);
+		r->readback = NULL;
+	}
 	if (fsync(fd) < 0 && rc == 0)
 		rc = dv_error_errno(err, errno, "cannot write '%s'", r->part);
 	if (close(fd) < 0 && rc == 0)
@@ -438,7 +471,16 @@ static int verify(struct rip *r, struct drive *d, struct dv_error *err)
 		 * gives the same SHA-256 (one strong hash proves the bytes
 		 * equal; the others would only cost time). */
 		r->image = r->stream;
-		if (r->o.verify) {
+		if (r->o.verify && r->readback) {
+			int rc;
+
+			log_step("Verification: the image read back");
+			rc = rip_readback_finish(r->readback, 1, back, err);
+			r->readback = NULL;
+			if (rc < 0)
+				return -1;
+			r->back_streamed = 1;
+		} else if (r->o.verify) {
 			log_step("Verification: reading the image back");
 			if (rip_hash_source(r->part, NULL, r->size, HASH_SHA256, r->o.chunk,
 					    "Verifying", back, err) < 0)
@@ -455,8 +497,9 @@ static int verify(struct rip *r, struct drive *d, struct dv_error *err)
 		r->verify_done = 1;
 		r->verify_match = rip_digests_equal(&r->stream, back);
 		snprintf(r->verify_note, sizeof(r->verify_note),
-			 "the SHA-256 of the image file read back (%s) %s the SHA-256 of the data read from the disc",
-			 back->hex[2], r->verify_match ? "equals" : "DIFFERS FROM");
+			 "the SHA-256 of the image file read back (%s) %s the SHA-256 of the data read from the disc%s",
+			 back->hex[2], r->verify_match ? "equals" : "DIFFERS FROM",
+			 r->back_streamed ? " (read back while the disc was read, each range once it was written, flushed to storage and dropped from the page cache)" : "");
 		rip_event(r, 1, "fixity check", r->verify_match ? "success" : "failure",
 			  "image file read back from storage and hashed (SHA-256), compared with the disc read",
 			  "%s", r->verify_note);
@@ -770,6 +813,13 @@ fail:
 
 void rip_release(struct rip *r)
 {
+	rip_readback_finish(r->readback, 0, NULL, NULL);
+	r->readback = NULL;
+	if (r->files) {
+		rip_files_release(r->files);
+		free(r->files);
+		r->files = NULL;
+	}
 	mapfile_release(&r->map_state);
 	if (r->have_rep)
 		inspect_report_release(&r->rep);

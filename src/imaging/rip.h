@@ -15,6 +15,7 @@
 #include "engine/drive/drive.h"
 #include "engine/hash/hash.h"
 #include "engine/iso/inspect.h"
+#include "engine/iso/isotree.h"
 #include "imaging/mapfile.h"
 #include "imaging/rescue.h"
 #include "platform/error.h"
@@ -76,6 +77,43 @@ struct rip_tag {			/* a libisofs MD5 checksum tag */
 	int from_stream;		/* computed while reading the disc, not from the file */
 };
 
+/*
+ * A file whose MD5 is computed from the stream, next to the whole image's
+ * (rip_files.c plans them from the file tree read off the first sectors;
+ * the stream hasher advances them in md5mb lanes). Its extents are in
+ * increasing order, do not overlap, and all lie ahead of the stream.
+ */
+struct rip_filelane {
+	const struct isotree_extent *ext;
+	size_t n_ext;
+	uint64_t start;			/* offset of its first byte */
+	size_t entry;			/* index in the stream's tree */
+	/* the hasher's */
+	size_t cur;			/* the extent being hashed */
+	int state;			/* RIP_LANE_* */
+	unsigned char md5[16];
+};
+
+enum { RIP_LANE_WAITING, RIP_LANE_ACTIVE, RIP_LANE_DONE, RIP_LANE_SKIPPED };
+
+/* rip_files.c: the per-file MD5s of the stream pass. */
+struct rip_files {
+	int state;			/* RIP_FILES_* */
+	uint64_t need;			/* the tree wants the bytes up to here */
+	unsigned attempts;
+	char why[160];			/* why there is no plan, if so */
+	struct isotree tree;		/* read from the prefix of the stream */
+	uint64_t known_at;		/* stream offset when it was read */
+	size_t n;			/* files planned in lanes, by start */
+	struct rip_filelane *lanes;
+	size_t *lane_of;		/* per tree entry: lane, or RIP_FILES_* */
+	size_t n_empty;			/* regular files of 0 bytes */
+};
+
+enum { RIP_FILES_WAITING, RIP_FILES_PLANNED, RIP_FILES_FAILED };
+#define RIP_FILES_NONE ((size_t)-1)	/* lane_of: not hashed in the stream */
+#define RIP_FILES_EMPTY ((size_t)-2)	/* lane_of: a file of 0 bytes */
+
 struct rip {
 	struct rip_opts o;
 	struct rip_probe probe;
@@ -104,6 +142,8 @@ struct rip {
 	struct rip_digests stream;	/* of the bytes as read from the disc */
 	struct rip_digests image;	/* of the image (= stream when streamed) */
 	struct rip_digests back;	/* SHA-256 of the image file read back */
+	struct rip_readback *readback;	/* the read-back under way, or NULL */
+	int back_streamed;		/* read back while the disc was read */
 	int verify_done, verify_match;
 	char verify_note[512];
 	struct rip_digests second;	/* second read of the disc */
@@ -120,6 +160,8 @@ struct rip {
 	int tree_ok;
 	char tree_error[256];
 	uint64_t tree_files, tree_dirs, tree_bytes, tree_damaged;
+	struct rip_files *files;	/* per-file MD5s from the stream, or NULL */
+	uint64_t md5_stream, md5_image;	/* per-file MD5s from each source */
 	void *file_list;		/* json_t array of files with md5 */
 	char tree_names[16];
 
@@ -171,15 +213,26 @@ int rip_write_listing(struct rip *r, struct dv_error *err);
 int rip_unmount(struct rip *r, struct dv_error *err);
 void rip_remount(struct rip *r);
 
-/* rip_hash.c: the hashes of one stream on two threads (the algorithms
- * split so that neither is the bottleneck on two cores). submit() hands
- * over a buffer that must stay unchanged until the next submit() or
- * finish(). */
+/* rip_hash.c: the hashes of one stream on worker threads (the algorithms
+ * split so that no worker is the bottleneck on two cores; the image's MD5
+ * and the files' MD5s share md5mb lanes). The caller goes round nbuf
+ * buffers (2 to RIP_HASH_MAX_BUF): submit() hands one over, which must
+ * stay unchanged until nbuf - 1 more submit()s or finish() have returned
+ * (the workers may lag that far behind the caller and each other). */
+#define RIP_HASH_MAX_BUF 8
 struct rip_hasher;
-int rip_hasher_start(struct rip_hasher **h, unsigned mask, struct dv_error *err);
+int rip_hasher_start(struct rip_hasher **h, unsigned mask, unsigned nbuf,
+		     struct dv_error *err);
 void rip_hasher_submit(struct rip_hasher *h, const void *buf, size_t len);
 /* Also record the MD5 of the first `at` bytes (before any submit). */
 void rip_hasher_mark(struct rip_hasher *h, uint64_t at);
+/* Bytes submitted so far. */
+uint64_t rip_hasher_offset(const struct rip_hasher *h);
+/* Hash these files from the stream too (with MD5 in the mask): n lanes
+ * sorted by start, none starting before rip_hasher_offset(). They are
+ * updated by the hasher until finish(); lanes it could not follow (too
+ * many overlapping at once) end RIP_LANE_SKIPPED. Once per hasher. */
+void rip_hasher_files(struct rip_hasher *h, struct rip_filelane *lanes, size_t n);
 /* Wait, fill out, free. Accepts NULL (then out is left alone). */
 int rip_hasher_finish(struct rip_hasher *h, struct rip_digests *out,
 		      struct dv_error *err);
@@ -195,6 +248,34 @@ int rip_check_md5_tags(struct rip *r, const char *path, struct dv_error *err);
  * the rip (a few sectors), as marks for the stream hasher. */
 size_t rip_find_tag_marks(struct drive *d, uint64_t size, uint64_t *marks, size_t max);
 int rip_digests_equal(const struct rip_digests *a, const struct rip_digests *b);
+
+/* rip_readback.c: the image file read back and hashed (SHA-256) while the
+ * disc is still being read: each range once it is written, flushed to
+ * storage and dropped from the page cache, on a thread of its own. */
+struct rip_readback;
+int rip_readback_start(struct rip_readback **rb, const char *path, uint64_t size,
+		       struct dv_error *err);
+/* Bytes [0, upto) of the file are written. */
+void rip_readback_written(struct rip_readback *rb, uint64_t upto);
+/* complete: wait until all size bytes are read back and fill out (err on
+ * a read error); else stop early. Frees rb; accepts NULL. */
+int rip_readback_finish(struct rip_readback *rb, int complete, struct rip_digests *out,
+			struct dv_error *err);
+
+/* rip_files.c: read the file tree from the part of the image written so
+ * far, and plan the files whose MD5 the stream pass can compute. */
+void rip_files_init(struct rip_files *f);
+/* In the reader, between two chunks: bytes [0, have) are in fd, the
+ * hasher is at `hashed`. Returns 1 when a plan is ready (hand f->lanes to
+ * the hasher), 0 while waiting or after giving up. */
+int rip_files_poll(struct rip_files *f, int fd, uint64_t size, uint64_t have,
+		   uint64_t hashed);
+/* The stream's MD5 of entry i of a tree read later from the image: 1 and
+ * hex in out when the stream's tree has the same entry (path, size,
+ * extents) at i and its MD5 was completed, else 0. */
+int rip_files_md5(const struct rip_files *f, size_t i, const struct isotree_entry *e,
+		  char out[33]);
+void rip_files_release(struct rip_files *f);
 
 void rip_iso_time(char *buf, size_t len);
 const char *rip_hex(const struct rip_digests *d, enum hash_alg alg);

@@ -2,8 +2,10 @@
  * rip_listing.c - the file listing of a ripped image, read from the image
  * itself (no mount): a `tree -apugD --si`-like text with permissions,
  * owners, sizes and modification times, and for the manifest the same
- * entries with the MD5 of every regular file. Files whose extents touch
- * unreadable sectors are flagged as damaged.
+ * entries with the MD5 of every regular file: those computed while the
+ * disc was read (rip_files.c) when that read was one clean pass, the
+ * others from the image file here. Files whose extents touch unreadable
+ * sectors are flagged as damaged.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -148,6 +150,7 @@ static void *md5_thread(void *arg)
 	return NULL;
 }
 
+/* The MD5 of every regular file that has none yet (md5[i][0] == 0). */
 static int all_md5(const struct blksrc *src, const struct isotree *tree,
 		   char (*md5)[33], struct dv_error *err)
 {
@@ -160,7 +163,7 @@ static int all_md5(const struct blksrc *src, const struct isotree *tree,
 	if (!owner)
 		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
 	for (size_t i = 0; i < tree->n; i++) {
-		if (!S_ISREG(tree->entries[i].mode)) {
+		if (!S_ISREG(tree->entries[i].mode) || md5[i][0]) {
 			owner[i] = 2;	/* nobody */
 			continue;
 		}
@@ -169,7 +172,9 @@ static int all_md5(const struct blksrc *src, const struct isotree *tree,
 	}
 	for (int t = 0; t < 2; t++)
 		job[t] = (struct md5_job){ src, tree, owner, (unsigned char)t, md5, 0 };
-	if (pthread_create(&th, NULL, md5_thread, &job[1]) == 0) {
+	if (!load[1]) {
+		/* nothing for a second thread */
+	} else if (pthread_create(&th, NULL, md5_thread, &job[1]) == 0) {
 		started = 1;
 	} else {
 		for (size_t i = 0; i < tree->n; i++)	/* one thread does all */
@@ -244,7 +249,19 @@ int rip_write_listing(struct rip *r, struct dv_error *err)
 		dv_error_set(err, DV_ERR_FAIL, "out of memory");
 		goto out;
 	}
-	if (all_md5(&src, &tree, md5s, err) < 0)
+	/* the MD5s computed while reading the disc, when that read was one
+	 * clean pass and the image file holds what it read */
+	r->md5_stream = r->md5_image = 0;
+	if (r->files && r->streamed && !r->resumed && r->rs.read_errors == 0 &&
+	    (!r->verify_done || r->verify_match))
+		for (size_t i = 0; i < tree.n; i++)
+			if (S_ISREG(tree.entries[i].mode) &&
+			    rip_files_md5(r->files, i, &tree.entries[i], md5s[i]))
+				r->md5_stream++;
+	for (size_t i = 0; i < tree.n; i++)
+		if (S_ISREG(tree.entries[i].mode) && !md5s[i][0])
+			r->md5_image++;
+	if (r->md5_image && all_md5(&src, &tree, md5s, err) < 0)
 		goto out;
 	memset(seen, 0, sizeof(seen));
 	for (size_t i = tree.n; i-- > 0;) {
@@ -307,8 +324,9 @@ int rip_write_listing(struct rip *r, struct dv_error *err)
 		fprintf(fp, "%" PRIu64 " file(s) touch unreadable sectors\n", r->tree_damaged);
 	r->tree_ok = 1;
 	rip_event(r, 0, "tree listing", "success", "discvault isotree (read from the image, no mount)",
-		  "%" PRIu64 " directories, %" PRIu64 " files, %" PRIu64 " bytes; per-file MD5 in the manifest",
-		  r->tree_dirs, r->tree_files, r->tree_bytes);
+		  "%" PRIu64 " directories, %" PRIu64 " files, %" PRIu64 " bytes; per-file MD5 in the manifest (%"
+		  PRIu64 " computed while reading the disc, %" PRIu64 " from the image file)",
+		  r->tree_dirs, r->tree_files, r->tree_bytes, r->md5_stream, r->md5_image);
 	rc = 0;
 write:
 	if (fclose(fp) != 0) {

@@ -167,6 +167,9 @@ int rip_write_log(struct rip *r, struct dv_error *err)
 	fprintf(fp, "Log:                 %s\n", base(r->log));
 	fprintf(fp, "Manifest:            %s\n", base(r->manifest));
 	fprintf(fp, "File listing:        %s\n", base(r->tree));
+	if (r->tree_ok)
+		fprintf(fp, "Per-file MD5s:       %" PRIu64 " computed while reading the disc, %" PRIu64 " from the image file\n",
+			r->md5_stream, r->md5_image);
 	fprintf(fp, "Structure (XML):     %s\n", base(r->ixml));
 	fprintf(fp, "Structure (JSON):    %s\n", base(r->ijson));
 	fprintf(fp, "Mapfile:             %s\n\n", base(r->map));
@@ -474,11 +477,13 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"fill", "unreadable sectors are zero-filled in the image",
 		"ranges", ranges, "mapfile", base(r->map)));
 	json_object_set_new(m, "operations_performed", json_pack(
-		"{s:{s:s, s:s, s:b, s:{s:I, s:I, s:s, s:I}}, s:{s:s, s:s}, s:{s:s, s:s, s:I, s:b, s:b, s:i, s:I, s:I, s:[f,f,f,f]}, s:{s:s, s:s, s:i, s:b, s:s}, s:{s:s, s:s, s:s}}",
+		"{s:{s:s, s:s, s:b, s:{s:I, s:I, s:s, s:I}, s:{s:s, s:I, s:I}}, s:{s:s, s:s}, s:{s:s, s:s, s:I, s:b, s:b, s:i, s:I, s:I, s:[f,f,f,f]}, s:{s:s, s:s, s:i, s:b, s:s}, s:{s:s, s:s, s:s}}",
 		"tree_listing", "command", "discvault isotree (ISO 9660 / Rock Ridge / Joliet read from the image, no mount)",
 		"output_file", base(r->tree), "performed", r->tree_ok,
 		"summary", "total_directories", (json_int_t)r->tree_dirs, "total_files", (json_int_t)r->tree_files,
 		"reported_size", human_bytes(r->tree_bytes, a, sizeof(a)), "damaged_files", (json_int_t)r->tree_damaged,
+		"per_file_md5", "method", "computed while reading the disc (md5mb lanes next to the image's MD5, after the file tree was read from the first sectors) when the read was one clean pass; otherwise, and for files the stream had passed before the tree was known, from the image file",
+		"from_disc_read", (json_int_t)r->md5_stream, "from_image_file", (json_int_t)r->md5_image,
 		"disk_unmount", "command", r->was_mounted ? "umount2" : "none",
 		"status", r->mount_note[0] ? r->mount_note : "not a block device; nothing to unmount",
 		"iso_creation", "command", r->o.cmdline,
@@ -507,7 +512,8 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"source_hash", r->verify_done ? r->stream.hex[2] :
 			r->streamed ? rip_hex(&r->stream, HASH_MD5) : NULL,
 		"hashes_match", r->verify_done ? json_boolean(r->verify_match) : json_null(),
-		"verification_method", r->streamed ? "all checksums computed in one pass over the bytes read from the disc; the image file was read back from storage and its SHA-256 compared with the stream's" :
+		"verification_method", r->streamed && r->back_streamed ? "all checksums computed in one pass over the bytes read from the disc; the image file was read back from storage and its SHA-256 compared with the stream's (read back while the disc was read: each range once it was written, flushed to storage and dropped from the page cache)" :
+			r->streamed ? "all checksums computed in one pass over the bytes read from the disc; the image file was read back from storage and its SHA-256 compared with the stream's" :
 			"no single-pass stream hash (resumed or multi-pass read); image hashed from the file",
 		"integrity_status", vs, "notes", r->verify_note,
 		"checksums", digests(&r->image),
@@ -548,7 +554,7 @@ int rip_write_manifest(struct rip *r, struct dv_error *err)
 		"do not mount writable media read-write before imaging",
 		"manifest_notes",
 		"the image holds every readable sector of the medium, including any beyond the ISO 9660 volume",
-		"file listing and per-file MD5 are read from the image itself, not from a mounted disc",
+		"the file listing is read from the image itself, not from a mounted disc; per-file MD5s are computed from the bytes read from the disc (which the read-back check, unless skipped, compares with the image file) or from the image file",
 		"preservation_events follow PREMIS event types"));
 	json_object_set_new(m, "preservation_events", events(r));
 	json_object_set_new(m, "file_listing", r->file_list ? json_incref((json_t *)r->file_list) : json_array());

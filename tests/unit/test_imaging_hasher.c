@@ -50,7 +50,7 @@ int main(void)
 			struct rip_digests out;
 			int which = 0, ok = 1;
 
-			if (rip_hasher_start(&h, masks[m], &err) < 0) {
+			if (rip_hasher_start(&h, masks[m], 2, &err) < 0) {
 				tap_ok(0, "start: %s", err.msg);
 				continue;
 			}
