@@ -100,6 +100,7 @@ enum { RIP_LANE_WAITING, RIP_LANE_ACTIVE, RIP_LANE_DONE, RIP_LANE_SKIPPED };
 struct rip_files {
 	int state;			/* RIP_FILES_* */
 	uint64_t need;			/* the tree wants the bytes up to here */
+	uint64_t last_have;		/* bytes there at the last attempt */
 	unsigned attempts;
 	char why[160];			/* why there is no plan, if so */
 	struct isotree tree;		/* read from the prefix of the stream */

@@ -18,10 +18,13 @@
 #include "platform/fileio.h"
 #include "platform/banned.h"
 
-/* Each attempt reads the tree from the start: a tree whose directories
- * are spread over the disc is given up on (its files are then hashed from
- * the image file). */
-#define MAX_ATTEMPTS 16
+/* Each attempt reads the tree from the start, once the read has reached
+ * where the last one stopped; after a few, only once the read has also
+ * doubled, so that a long tree read in small chunks costs a few parses,
+ * not one per chunk. A tree whose directories are spread over the whole
+ * disc is given up on (its files are then hashed from the image file). */
+#define EAGER_ATTEMPTS 8
+#define MAX_ATTEMPTS 40
 
 /* A block source over the first `have` bytes of the image being written;
  * a read past them fails and says how far the tree wanted to read. */
@@ -141,8 +144,10 @@ int rip_files_poll(struct rip_files *f, int fd, uint64_t size, uint64_t have,
 	struct dv_error err = DV_ERROR_INIT;
 	int rc;
 
-	if (f->state != RIP_FILES_WAITING || have < f->need)
+	if (f->state != RIP_FILES_WAITING || have < f->need ||
+	    (f->attempts >= EAGER_ATTEMPTS && have / 2 < f->last_have))
 		return 0;
+	f->last_have = have;
 	if (++f->attempts > MAX_ATTEMPTS) {
 		f->state = RIP_FILES_FAILED;
 		snprintf(f->why, sizeof(f->why), "the file tree is spread over the disc");

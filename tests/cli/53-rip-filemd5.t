@@ -74,6 +74,9 @@ like "$(check "$T/o/small/small_manifest.json" "$T/src")" "files=$nfiles bad=\[\
 like "$(check "$T/o/small/small_manifest.json" "$T/src")" "symlinks=1" "the symlink is listed, without an MD5"
 ok_run "the image is identical to the disc" cmp "$T/o/small/small.iso" "$T/many.iso"
 
+ok_rc 0 "rip, 4 KiB reads (the tree takes dozens)" rip -D "sim:$T/sim" --filename tiny --read-size 4K
+like "$(check "$T/o/tiny/tiny_manifest.json" "$T/src")" "files=$nfiles bad=\[\]" "every per-file MD5 is the file's"
+
 ok_rc 0 "rip, default reads" rip -D "sim:$T/sim" --filename big
 like "$(counts "$T/o/big/big.iso.log.txt")" "\($nfiles computed while reading the disc, 0 from the image file\)" "all per-file MD5s computed while reading"
 like "$(check "$T/o/big/big_manifest.json" "$T/src")" "files=$nfiles bad=\[\]" "every per-file MD5 is the file's"
