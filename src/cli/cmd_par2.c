@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "engine/gf16/gf16.h"
@@ -33,8 +34,8 @@ static const char usage[] =
 	"usage: discvault par2 create [-r PCT | -c COUNT] [-b BLOCKS | -s BLOCKSIZE]\n"
 	"                             [-n FILES | -u] [-f FIRST] [-t THREADS]\n"
 	"                             [-m MEMORY_MIB] [-k KERNEL] [-q] BASE.par2 FILE...\n"
-	"       discvault par2 verify [-t THREADS] [-q] BASE.par2\n"
-	"       discvault par2 repair [-t THREADS] [-m MEMORY_MIB] [-p] [-q] BASE.par2\n"
+	"       discvault par2 verify [-t THREADS] [-q] BASE.par2 [FILE...]\n"
+	"       discvault par2 repair [-t THREADS] [-m MEMORY_MIB] [-p] [-q] BASE.par2 [FILE...]\n"
 	"\n"
 	"  -r PCT      redundancy in percent of the block count (default 5)\n"
 	"  -c COUNT    number of recovery blocks (instead of -r)\n"
@@ -48,6 +49,10 @@ static const char usage[] =
 	"  -k KERNEL   GF(2^16) kernel: scalar, ssse3, avx2, gfni, gfni512\n"
 	"  -p          repair: delete damaged originals instead of keeping NAME.1\n"
 	"  -q          quiet: no progress, only the summary\n"
+	"\n"
+	"verify and repair also search the FILEs given after BASE.par2 for blocks\n"
+	"of the set (a renamed or partly copied file); repair reads from them and\n"
+	"leaves them as they are.\n"
 	"\n"
 	"Exit codes: 0 ok, 1 repair possible, 2 repair not possible, 3 bad arguments,\n"
 	"4 no usable critical packets, 5 repair failed, 6 I/O error.\n";
@@ -143,6 +148,8 @@ static void print_report(const struct par2_report *r, int after_repair)
 			printf(" (%u of %u blocks found)", f->blocks_found, f->blocks);
 		printf("\n");
 	}
+	if (r->blocks_in_extra)
+		printf("%u block(s) found in other files.\n", r->blocks_in_extra);
 	if (r->status == PAR2_OK && !after_repair) {
 		printf("All files are correct, repair is not required.\n");
 		return;
@@ -276,8 +283,13 @@ int cmd_par2(int argc, char **argv)
 		printf("Created recovery files for %d file(s) as '%s'.\n",
 		       argc - optind - 1, argv[optind]);
 	} else {
-		if (optind + 1 != argc)
-			return bad_args("%s", "give exactly one .par2 file");
+		/* more files: searched for blocks too (renamed or partial copies) */
+		opt.extra_files = (const char *const *)argv + optind + 1;
+		opt.nextra = (size_t)(argc - optind - 1);
+		for (size_t i = 0; i < opt.nextra; i++)
+			if (access(opt.extra_files[i], R_OK))
+				fprintf(stderr, "discvault: warning: cannot read '%s' (%s); "
+					"not searched\n", opt.extra_files[i], strerror(errno));
 		if (mode[0] == 'v')
 			rc = par2_verify(argv[optind], &opt, &rep, &err);
 		else

@@ -44,9 +44,14 @@ struct par2_options {
 	int purge_backups;
 	par2_progress_fn progress;
 	void *progress_ctx;
+	/* verify and repair: other files to search for blocks of the set
+	 * (renamed or partial copies), as par2cmdline's extra file arguments;
+	 * repair copies blocks from them and leaves them as they are. */
+	const char *const *extra_files;
+	size_t nextra;
 };
 
-#define PAR2_OPTIONS_INIT { 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, NULL, NULL }
+#define PAR2_OPTIONS_INIT { 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
 
 /* Outcome of verify and repair, the par2cmdline exit codes. */
 enum par2_status {
@@ -81,10 +86,11 @@ struct par2_report {
 	uint32_t recovery_used;       /* by repair */
 	uint32_t packets_bad;         /* packets rejected (bad MD5, length, set) */
 	uint32_t par2_files;          /* .par2 files read */
+	uint32_t blocks_in_extra;     /* blocks found only in extra files */
 	enum par2_status status;
 };
 
-#define PAR2_REPORT_INIT { 0, 0, NULL, 0, 0, 0, 0, 0, 0, PAR2_OK }
+#define PAR2_REPORT_INIT { 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, PAR2_OK }
 
 /*
  * Create BASE.par2 and BASE.volF+C.par2 next to par2_path for the given

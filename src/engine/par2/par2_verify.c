@@ -150,14 +150,14 @@ static int window_at(struct window *w, uint64_t p, uint64_t need)
 static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 {
 	struct p2_set *set = &sc->s->set;
-	const struct p2_file *tf = &set->files[ti];
+	const struct p2_file *tf = (uint32_t)ti < set->nfiles ? &set->files[ti] : NULL;
 	uint64_t bs = set->block_size, p = 0, last_report = 0;
 	unsigned K = bs * AHEAD <= (64u << 20) ? AHEAD : bs * 4 <= (64u << 20) ? 4 : 1;
 	struct window win = { fd, NULL, UINT64_MAX, (K + 1) * bs };
 	uint8_t ahead[AHEAD][16];
 	uint64_t ahead_off = 0;
 	unsigned ahead_n = 0;
-	int64_t expect = tf->nblocks && tf->ifsc ? (int64_t)tf->first_block : -1;
+	int64_t expect = tf && tf->nblocks && tf->ifsc ? (int64_t)tf->first_block : -1;
 	int fresh = 1;
 	uint32_t raw = 0;
 
@@ -321,6 +321,8 @@ static int fill_report(struct p2_scan *s, struct par2_report *rep)
 	rep->recovery_available = set->nrecv;
 	rep->packets_bad = set->packets_bad;
 	rep->par2_files = set->par2_files;
+	for (uint32_t g = 0; g < set->nblocks; g++)
+		rep->blocks_in_extra += s->found[g].src >= (int32_t)set->nfiles;
 	int unrepairable = s->missing > set->nrecv, damaged = s->missing > 0;
 	for (uint32_t i = 0; i < set->nfiles; i++) {
 		struct p2_file *f = &set->files[i];
@@ -344,6 +346,59 @@ static int fill_report(struct p2_scan *s, struct par2_report *rep)
 	return 0;
 }
 
+/* 1 when a and b name the same file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Search the extra files for blocks still missing: they become targets
+ * nfiles, nfiles + 1, ... so repair can read from them. Files of the set
+ * itself and files that cannot be opened are skipped (the latter with a
+ * message, as a missing target would not be an error either).
+ */
+static int scan_extra(struct scanner *sc, struct dv_error *err)
+{
+	struct p2_scan *s = sc->s;
+	const struct p2_set *set = &s->set;
+	uint32_t missing = 0;
+
+	for (uint32_t g = 0; g < set->nblocks; g++)
+		missing += s->found[g].src < 0;
+	for (size_t k = 0; k < sc->opt->nextra && missing; k++) {
+		const char *path = sc->opt->extra_files[k];
+		uint32_t ti = set->nfiles + (uint32_t)k;
+		struct stat st;
+		int fd, dup = 0;
+
+		for (uint32_t i = 0; i < set->nfiles && !dup; i++)
+			dup = s->targets[i] && same_file(path, s->targets[i]);
+		if (dup || !sc->ntab)
+			continue;
+		s->targets[ti] = strdup(path);
+		if (!s->targets[ti])
+			return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+		s->ntargets = ti + 1;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		sc->total += (uint64_t)st.st_size;
+		if (scan_file(sc, (int32_t)ti, fd, (uint64_t)st.st_size)) {
+			close(fd);
+			return dv_error_errno(err, errno, "cannot read '%s'", path);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 int p2_scan_run(struct p2_scan *s, const char *par2_path,
 		const struct par2_options *opt, int by_blocks,
 		struct par2_report *rep, struct dv_error *err)
@@ -363,7 +418,7 @@ int p2_scan_run(struct p2_scan *s, const char *par2_path,
 		return -1;
 	s->found = malloc(sizeof(*s->found) * (set->nblocks + 1));
 	s->state = calloc(set->nfiles + 1, sizeof(*s->state));
-	s->targets = calloc(set->nfiles + 1, sizeof(char *));
+	s->targets = calloc(set->nfiles + sc.opt->nextra + 1, sizeof(char *));
 	sc.hash = calloc(set->nblocks + 1, sizeof(*sc.hash));
 	sc.tab = malloc(sizeof(*sc.tab) * (set->nblocks + 1));
 	if (!s->found || !s->state || !s->targets || !sc.hash || !sc.tab) {
@@ -435,6 +490,8 @@ int p2_scan_run(struct p2_scan *s, const char *par2_path,
 		}
 		close(fd);
 	}
+	if (scan_extra(&sc, err))
+		goto out;
 	for (uint32_t g = 0; g < set->nblocks; g++)
 		s->missing += s->found[g].src < 0;
 	if (fill_report(s, rep)) {
