@@ -74,6 +74,7 @@ struct rip_hasher {
 	struct md5grp g;
 	struct rip_filelane *pending;	/* files for the next submit */
 	size_t n_pending;
+	int files_given;
 	size_t n_marks;
 	uint64_t mark_at[RIP_MAX_MARKS];
 	char mark_md5[RIP_MAX_MARKS][33];
@@ -349,6 +350,10 @@ int rip_hasher_start(struct rip_hasher **out, unsigned mask, unsigned nbuf,
 	h->mask = mask;
 	h->nbuf = nbuf;
 	md5mb_init(&h->g.image);
+	if ((mask & HASH_MD5) && !(h->g.act = calloc(MAX_ACTIVE, sizeof(*h->g.act)))) {
+		free(h);
+		return dv_error_set(err, DV_ERR_FAIL, "out of memory");
+	}
 	split_mask(mask, m, MAX_WORKERS);
 	for (unsigned i = 0; i < MAX_WORKERS; i++) {
 		struct worker *w = &h->w[h->nw];
@@ -392,11 +397,9 @@ uint64_t rip_hasher_offset(const struct rip_hasher *h)
 
 void rip_hasher_files(struct rip_hasher *h, struct rip_filelane *lanes, size_t n)
 {
-	if (!(h->mask & HASH_MD5) || h->g.act || !n)
+	if (!(h->mask & HASH_MD5) || h->files_given || !n)
 		return;
-	h->g.act = calloc(MAX_ACTIVE, sizeof(*h->g.act));
-	if (!h->g.act)
-		return;		/* the lanes stay waiting: hashed from the image */
+	h->files_given = 1;
 	h->pending = lanes;
 	h->n_pending = n;
 }
