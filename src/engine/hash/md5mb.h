@@ -32,6 +32,8 @@ void md5mb_final(struct md5mb_ctx *c, uint8_t out[16]);
  * Advance n contexts together: c[i] gets len[i] bytes at p[i]. Any n,
  * any lengths (zero included); the bulk of equal-length runs goes through
  * the vector kernel, lane by lane the result is that of md5mb_update().
+ * The n contexts must be distinct (one context twice in a call gives a
+ * wrong digest).
  */
 void md5mb_update_many(struct md5mb_ctx *const *c, const void *const *p,
 		       const size_t *len, unsigned n);
