@@ -1,6 +1,7 @@
 /*
  * test_md5mb.c - multi-buffer MD5 against OpenSSL: the RFC 1321 test
- * suite, then for every kernel this CPU supports, many messages of
+ * suite, then for every kernel this CPU supports (with "avx512", the
+ * 4-lane variant for 2 to 4 messages at a time too), many messages of
  * different lengths fed in uneven pieces from unaligned addresses, with
  * messages that end right before a PROT_NONE guard page.
  */

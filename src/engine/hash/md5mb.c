@@ -62,6 +62,9 @@ struct kernel {
 	unsigned lanes;
 	md5mb_blocks_fn *fn;
 	int (*usable)(void);
+	/* optional: for 2..small_lanes messages, a narrower kernel */
+	unsigned small_lanes;
+	md5mb_blocks_fn *small;
 };
 
 static int always(void)
@@ -79,16 +82,16 @@ static int have_avx2(void)
 static int have_avx512(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f");
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 #endif
 
 /* slowest first */
 static const struct kernel kernels[] = {
-	{ "scalar", 1, blocks_scalar, always },
+	{ "scalar", 1, blocks_scalar, always, 0, NULL },
 #if defined(__x86_64__)
-	{ "avx2", 8, md5mb_blocks_avx2, have_avx2 },
-	{ "avx512", 16, md5mb_blocks_avx512, have_avx512 },
+	{ "avx2", 8, md5mb_blocks_avx2, have_avx2, 0, NULL },
+	{ "avx512", 16, md5mb_blocks_avx512, have_avx512, 4, md5mb_blocks_avx512x4 },
 #endif
 };
 #define NKERNELS (sizeof(kernels) / sizeof(kernels[0]))
@@ -240,6 +243,8 @@ void md5mb_update_many(struct md5mb_ctx *const *c, const void *const *data,
 			}
 			if (na == 1)
 				compress_one(h[0], pp[0], nb);
+			else if (na <= k->small_lanes)
+				k->small(h, pp, na, nb);
 			else
 				k->fn(h, pp, na, nb);
 			for (unsigned j = 0; j < na; j++) {

@@ -92,3 +92,66 @@ void md5mb_blocks_avx512(uint32_t *const *h, const uint8_t *const *p,
 		for (int w = 0; w < 4; w++)
 			h[l][w] = st[w][l];
 }
+
+/*
+ * 4 messages in 128-bit registers (AVX-512VL for VPROLD and VPTERNLOGD on
+ * them): for 2 to 4 messages the 16-lane kernel would load and transpose
+ * 16 blocks to use a few, while the time goes into the same chain of
+ * dependent steps either way.
+ */
+#define X_STEP(fn, a, b, c, d, i, k, s) { \
+	__m128i t_ = _mm_add_epi32(a, _mm_add_epi32(m[i], _mm_set1_epi32((int)(k)))); \
+	t_ = _mm_add_epi32(t_, _mm_ternarylogic_epi32(b, c, d, TL_##fn)); \
+	a = _mm_add_epi32(b, _mm_rol_epi32(t_, s)); }
+
+static inline void transpose4(__m128i *r0, __m128i *r1, __m128i *r2, __m128i *r3)
+{
+	__m128i t0 = _mm_unpacklo_epi32(*r0, *r1), t1 = _mm_unpackhi_epi32(*r0, *r1);
+	__m128i t2 = _mm_unpacklo_epi32(*r2, *r3), t3 = _mm_unpackhi_epi32(*r2, *r3);
+
+	*r0 = _mm_unpacklo_epi64(t0, t2);
+	*r1 = _mm_unpackhi_epi64(t0, t2);
+	*r2 = _mm_unpacklo_epi64(t1, t3);
+	*r3 = _mm_unpackhi_epi64(t1, t3);
+}
+
+void md5mb_blocks_avx512x4(uint32_t *const *h, const uint8_t *const *p,
+			   unsigned n, size_t nblocks)
+{
+	const uint8_t *src[4];
+	uint32_t st[4][4];
+	__m128i a, b, c, d, m[16];
+
+	for (unsigned l = 0; l < 4; l++) {
+		unsigned from = l < n ? l : 0;
+
+		src[l] = p[from];
+		for (int w = 0; w < 4; w++)
+			st[w][l] = h[from][w];
+	}
+	a = _mm_loadu_si128((const __m128i *)st[0]);
+	b = _mm_loadu_si128((const __m128i *)st[1]);
+	c = _mm_loadu_si128((const __m128i *)st[2]);
+	d = _mm_loadu_si128((const __m128i *)st[3]);
+	for (size_t blk = 0; blk < nblocks; blk++) {
+		__m128i a0 = a, b0 = b, c0 = c, d0 = d;
+
+		for (int q = 0; q < 4; q++) {
+			for (unsigned l = 0; l < 4; l++)
+				m[4 * q + l] = _mm_loadu_si128((const __m128i *)(src[l] + 64 * blk + 16 * q));
+			transpose4(&m[4 * q], &m[4 * q + 1], &m[4 * q + 2], &m[4 * q + 3]);
+		}
+		MD5_ROUNDS(X_STEP, a, b, c, d)
+		a = _mm_add_epi32(a, a0);
+		b = _mm_add_epi32(b, b0);
+		c = _mm_add_epi32(c, c0);
+		d = _mm_add_epi32(d, d0);
+	}
+	_mm_storeu_si128((__m128i *)st[0], a);
+	_mm_storeu_si128((__m128i *)st[1], b);
+	_mm_storeu_si128((__m128i *)st[2], c);
+	_mm_storeu_si128((__m128i *)st[3], d);
+	for (unsigned l = 0; l < n; l++)
+		for (int w = 0; w < 4; w++)
+			h[l][w] = st[w][l];
+}

@@ -54,5 +54,6 @@ typedef void md5mb_blocks_fn(uint32_t *const *h, const uint8_t *const *p,
 
 md5mb_blocks_fn md5mb_blocks_avx2;     /* 8 lanes */
 md5mb_blocks_fn md5mb_blocks_avx512;   /* 16 lanes */
+md5mb_blocks_fn md5mb_blocks_avx512x4; /* 4 lanes, AVX-512VL */
 
 #endif
