@@ -75,10 +75,13 @@ static void test_rfc_suite(void)
  */
 static int check_many(unsigned n, size_t maxlen, uint8_t *guard_end)
 {
-	uint8_t *buf[MAXN], *msg[MAXN];
-	size_t len[MAXN], done[MAXN] = { 0 };
-	struct md5mb_ctx ctx[MAXN], *cp[MAXN];
+	uint8_t *buf[MAXN] = { 0 }, *msg[MAXN] = { 0 };
+	size_t len[MAXN] = { 0 }, done[MAXN] = { 0 };
+	struct md5mb_ctx ctx[MAXN], *cp[MAXN] = { 0 };
 	int bad = 0;
+
+	if (n > MAXN)
+		return 1;
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned kind = rnd() % 4;
@@ -97,8 +100,8 @@ static int check_many(unsigned n, size_t maxlen, uint8_t *guard_end)
 		cp[i] = &ctx[i];
 	}
 	for (;;) {
-		const void *p[MAXN];
-		size_t take[MAXN];
+		const void *p[MAXN] = { 0 };
+		size_t take[MAXN] = { 0 };
 		int more = 0;
 
 		for (unsigned i = 0; i < n; i++) {
