@@ -8,11 +8,22 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 JOBS=$(nproc 2>/dev/null || echo 2)
-[ -d build ] || meson setup build --buildtype=release -Dwerror=true >/dev/null
-ninja -C build >/dev/null
-[ -d build-asan ] || meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined \
-	-Db_lundef=false >/dev/null
-ninja -C build-asan >/dev/null
+# quiet builds, but a failing one shows its output
+quiet() {
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log"
+		rm -f "$log"
+		echo "run.sh: failed: $*" >&2
+		exit 1
+	fi
+	rm -f "$log"
+}
+[ -d build ] || quiet meson setup build --buildtype=release -Dwerror=true
+quiet ninja -C build
+[ -d build-asan ] || quiet meson setup build-asan -Dwerror=true -Db_sanitize=address,undefined \
+	-Db_lundef=false
+quiet ninja -C build-asan
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
