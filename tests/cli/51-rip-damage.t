@@ -11,8 +11,7 @@ command -v xorriso >/dev/null || skip_all "xorriso not installed"
 mkdir -p "$T/src"
 head -c 1500000 /dev/urandom >"$T/src/data.bin"
 echo small >"$T/src/small.txt"
-xorriso -as mkisofs --md5 -r -V DAMAGED -o "$T/disc.iso" "$T/src" >/dev/null 2>&1
-"$DV" sim new "$T/sim" >/dev/null && "$DV" sim insert "$T/sim" "$T/disc.iso" >/dev/null
+sim_disc DAMAGED
 rip() { timeout 60 "$DV" rip -D "sim:$T/sim" --dir "$T/o" --operator QA --no-eject "$@"; }
 
 # sectors 200-203 and 500 are inside data.bin

@@ -86,3 +86,10 @@ unlike() {
 ok() { # ok DESC -- status of the last command given as $?; usage: cmd; ok $? DESC
 	_tap_result "$1" "$2"
 }
+
+# sim_disc VOLID: an ISO of $T/src made by xorriso with libisofs MD5 tags
+# (in $T/disc.iso), inserted in a new simulated drive $T/sim.
+sim_disc() {
+	xorriso -as mkisofs --md5 -r -V "$1" -o "$T/disc.iso" "$T/src" >/dev/null 2>&1 &&
+		"$DV" sim new "$T/sim" >/dev/null && "$DV" sim insert "$T/sim" "$T/disc.iso" >/dev/null
+}
