@@ -106,10 +106,11 @@ static const struct kernel *find(const char *name)
 	return NULL;
 }
 
-/* Races between threads choosing at once are benign: all pick the same. */
+/* Threads choosing at once all pick the same kernel; the pointer is
+ * loaded and stored atomically. */
 static const struct kernel *kernel(void)
 {
-	const struct kernel *k = active;
+	const struct kernel *k = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
 
 	if (k)
 		return k;
@@ -119,7 +120,7 @@ static const struct kernel *kernel(void)
 	for (size_t i = NKERNELS; !k && i-- > 0;)
 		if (kernels[i].usable())
 			k = &kernels[i];
-	active = k;
+	__atomic_store_n(&active, k, __ATOMIC_RELEASE);
 	return k;
 }
 
@@ -129,7 +130,7 @@ int md5mb_set_kernel(const char *name)
 
 	if (!k)
 		return -1;
-	active = k;
+	__atomic_store_n(&active, k, __ATOMIC_RELEASE);
 	return 0;
 }
 
