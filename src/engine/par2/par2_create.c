@@ -718,7 +718,10 @@ static int run_pass(struct creator *c, struct p2_mm *mm, struct batch bt[2],
 									     c->first_exp + g0 + o);
 			p2_mm_wait(mm);
 			bt[!cur].n = 0;
-			p2_mm_start(mm, c->recv, ng, t->in, t->n, 0, c->bs, cf);
+			if (p2_mm_start(mm, c->recv, ng, t->in, t->n, 0, c->bs, cf)) {
+				dv_error_set(c->err, DV_ERR_FAIL, "out of memory");
+				goto out;
+			}
 			cur = !cur;
 			progress(c, *done, total);
 		}

@@ -182,9 +182,9 @@ struct p2_mm {
 	void *threads;            /* pthread_t[nthreads] */
 };
 int p2_mm_init(struct p2_mm *mm, unsigned nthreads, struct dv_error *err);
-void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
-		 const void *const *in, unsigned nin, size_t off, size_t len,
-		 const uint16_t *coef);
+int p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
+		const void *const *in, unsigned nin, size_t off, size_t len,
+		const uint16_t *coef);
 void p2_mm_wait(struct p2_mm *mm);
 void p2_mm_release(struct p2_mm *mm);
 unsigned p2_threads(unsigned requested);

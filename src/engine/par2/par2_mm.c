@@ -74,11 +74,12 @@ static void *mm_worker(void *p)
 /*
  * Start out[o] ^= sum_i coef[o][i] * in[i] on the worker threads and
  * return; p2_mm_wait() joins in and returns when all is done. The caller
- * keeps in, out and coef unchanged until then.
+ * keeps in, out and coef unchanged until then. -1 (nothing started) when
+ * the tables do not fit in memory.
  */
-void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
-		 const void *const *in, unsigned nin, size_t off, size_t len,
-		 const uint16_t *coef)
+int p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
+		const void *const *in, unsigned nin, size_t off, size_t len,
+		const uint16_t *coef)
 {
 	const struct gf16_kernel *k = mm->k;
 	size_t need = (size_t)nout * nin * k->tbl_size, row = (size_t)nin * k->tbl_size;
@@ -100,8 +101,10 @@ void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 	mm->nitems = 0;
 	mm->next = 0;
 	mm->running = 0;
-	if (!nout || !nin || !len || !mm->tbls)
-		return;
+	if (!nout || !nin || !len)
+		return 0;
+	if (!mm->tbls)
+		return -1;
 	for (unsigned o = 0; o < nout; o++)
 		for (unsigned i = 0; i < nin; i++)
 			k->prepare(mm->tbls + o * row + (size_t)i * k->tbl_size,
@@ -123,6 +126,7 @@ void p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 			mm->running++;
 		else
 			break;
+	return 0;
 }
 
 void p2_mm_wait(struct p2_mm *mm)

@@ -180,7 +180,10 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 						rp->logs[gid[cur][i]],
 						set->recv[rp->use[j]].exponent);
 			p2_mm_wait(mm);
-			p2_mm_start(mm, rhs, m, in[cur], n, 0, len, coef[cur]);
+			if (p2_mm_start(mm, rhs, m, in[cur], n, 0, len, coef[cur])) {
+				dv_error_set(rp->err, DV_ERR_FAIL, "out of memory");
+				goto out;
+			}
 			cur = !cur;
 			n = 0;
 		}
@@ -195,7 +198,10 @@ static int solve_range(struct repairer *rp, struct p2_mm *mm, uint8_t **rhs,
 		for (uint32_t c = 0; c < m; c++)
 			for (unsigned i = 0; i < k; i++)
 				coef[0][(size_t)c * k + i] = rp->inv[(size_t)c * m + j0 + i];
-		p2_mm_start(mm, out, m, (const void *const *)(rhs + j0), k, 0, len, coef[0]);
+		if (p2_mm_start(mm, out, m, (const void *const *)(rhs + j0), k, 0, len, coef[0])) {
+			dv_error_set(rp->err, DV_ERR_FAIL, "out of memory");
+			goto out;
+		}
 		p2_mm_wait(mm);
 	}
 	for (uint32_t c = 0; c < m; c++) {
