@@ -46,6 +46,12 @@ ok_rc 0 "b.bin is repaired" cmp "$D/b.bin" "$T/b.orig"
 # a file of the set given as an extra file, and a name that does not exist
 ok_rc 0 "a set file given again is not counted twice" "$DV" par2 verify -q "$D/set.par2" "$D/a.bin"
 unlike "$(cat "$T/out")" "found in other files" "no block counted as found elsewhere"
+# `repair set.par2 *`: the set's files and its .par2 files among the extra files
+dd if=/dev/urandom of="$D/a.bin" bs=4096 seek=3 count=2 conv=notrunc status=none
+ok_rc 0 "repair set.par2 * (set files and .par2 files among them)" sh -c "cd '$D' && '$DV' par2 repair -q set.par2 *"
+unlike "$(cat "$T/out")" "found in other files" "no block counted as found elsewhere"
+ok_rc 0 "a.bin repaired" cmp "$D/a.bin" "$T/a.orig"
+rm -f "$D"/*.bin.1
 ok_rc 0 "an unreadable extra name is reported, not fatal" "$DV" par2 verify -q "$D/set.par2" "$D/nosuch.bin"
 like "$(cat "$T/err")" "cannot read '.*nosuch.bin'" "warning names it"
 done_testing

@@ -357,9 +357,8 @@ static int same_file(const char *a, const char *b)
 
 /*
  * Search the extra files for blocks still missing: they become targets
- * nfiles, nfiles + 1, ... so repair can read from them. Files of the set
- * itself and files that cannot be opened are skipped (the latter with a
- * message, as a missing target would not be an error either).
+ * nfiles, nfiles + 1, ... so repair can read from them. Files of the set,
+ * the set's .par2 files and files that cannot be opened are skipped.
  */
 static int scan_extra(struct scanner *sc, struct dv_error *err)
 {
@@ -377,6 +376,8 @@ static int scan_extra(struct scanner *sc, struct dv_error *err)
 
 		for (uint32_t i = 0; i < set->nfiles && !dup; i++)
 			dup = s->targets[i] && same_file(path, s->targets[i]);
+		for (uint32_t i = 0; i < set->npaths && !dup; i++)
+			dup = same_file(path, set->paths[i]);   /* `repair x.par2 *` */
 		if (dup || !sc->ntab)
 			continue;
 		s->targets[ti] = strdup(path);
