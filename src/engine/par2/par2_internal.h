@@ -181,6 +181,18 @@ struct p2_mm {
 	int running;              /* threads started for the job */
 	void *threads;            /* pthread_t[nthreads] */
 };
+/*
+ * Blocks read and MD5'd together (in md5mb lanes) by verify and by
+ * repair's check of a new file: P2_BATCH_MAX, fewer for blocks so large
+ * that would take more than 64 MiB.
+ */
+#define P2_BATCH_MAX 16
+static inline unsigned p2_batch_blocks(uint64_t block_size)
+{
+	return block_size * P2_BATCH_MAX <= (64u << 20) ? P2_BATCH_MAX :
+	       block_size * 4 <= (64u << 20) ? 4 : 1;
+}
+
 int p2_mm_init(struct p2_mm *mm, unsigned nthreads, struct dv_error *err);
 int p2_mm_start(struct p2_mm *mm, uint8_t *const *out, unsigned nout,
 		const void *const *in, unsigned nin, size_t off, size_t len,

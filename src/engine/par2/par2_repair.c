@@ -273,9 +273,9 @@ static void *check_blocks(void *p)
 {
 	struct check_job *j = p;
 	size_t bs = (size_t)j->bs;
-	unsigned K = bs * 16 <= (64u << 20) ? 16 : bs * 4 <= (64u << 20) ? 4 : 1;
-	uint8_t *buf = malloc(bs * K), md5[16][16];
-	const void *ptr[16];
+	unsigned K = p2_batch_blocks(j->bs);
+	uint8_t *buf = malloc(bs * K), md5[P2_BATCH_MAX][16];
+	const void *ptr[P2_BATCH_MAX];
 
 	if (!buf) {
 		j->bad = -1;

@@ -140,24 +140,24 @@ static int window_at(struct window *w, uint64_t p, uint64_t need)
 	return pread_zero_fill(w->fd, w->buf + keep, (size_t)(w->cap - keep), p + keep);
 }
 
-/* Blocks hashed ahead in vector lanes while the data is where expected. */
-#define AHEAD 16
-
 /*
  * Slide over the file (zero-extended past its end) looking for blocks.
- * Where the blocks are in place, the next AHEAD of them are MD5'd at once.
+ * Where the blocks are in place, the next p2_batch_blocks() of them are
+ * MD5'd at once, in vector lanes.
  */
 static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 {
 	struct p2_set *set = &sc->s->set;
 	const struct p2_file *tf = (uint32_t)ti < set->nfiles ? &set->files[ti] : NULL;
 	uint64_t bs = set->block_size, p = 0, last_report = 0;
-	unsigned K = bs * AHEAD <= (64u << 20) ? AHEAD : bs * 4 <= (64u << 20) ? 4 : 1;
+	unsigned K = p2_batch_blocks(bs);
 	struct window win = { fd, NULL, UINT64_MAX, (K + 1) * bs };
-	uint8_t ahead[AHEAD][16];
+	uint8_t ahead[P2_BATCH_MAX][16];
 	uint64_t ahead_off = 0;
 	unsigned ahead_n = 0;
+	/* the block expected next, and the end of its file's blocks */
 	int64_t expect = tf && tf->nblocks && tf->ifsc ? (int64_t)tf->first_block : -1;
+	int64_t expect_end = expect >= 0 ? expect + tf->nblocks : -1;
 	int fresh = 1;
 	uint32_t raw = 0;
 
@@ -176,17 +176,12 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 			uint64_t idx = p >= ahead_off ? (p - ahead_off) / bs : UINT64_MAX;
 
 			if (p < ahead_off || (p - ahead_off) % bs || idx >= ahead_n) {
-				const struct p2_file *ef = NULL;
-				const void *ptr[AHEAD];
+				const void *ptr[P2_BATCH_MAX];
 				unsigned n = 0;
 
-				for (uint32_t i = 0; i < set->nfiles && !ef; i++)
-					if (expect >= set->files[i].first_block &&
-					    expect < (int64_t)set->files[i].first_block + set->files[i].nblocks)
-						ef = &set->files[i];
 				if (window_at(&win, p, K * bs + 1))
 					goto fail;
-				while (n < K && ef && expect + n < (int64_t)ef->first_block + ef->nblocks &&
+				while (n < K && expect + n < expect_end &&
 				       sc->hash[expect + n] && p + (uint64_t)n * bs < size) {
 					ptr[n] = win.buf + (p - win.base) + (uint64_t)n * bs;
 					n++;
@@ -216,7 +211,8 @@ static int scan_file(struct scanner *sc, int32_t ti, int fd, uint64_t size)
 				if (g >= set->files[i].first_block &&
 				    g < (int64_t)set->files[i].first_block + set->files[i].nblocks)
 					f = &set->files[i];
-			expect = f && g + 1 < (int64_t)f->first_block + f->nblocks ? g + 1 : -1;
+			expect_end = f ? (int64_t)f->first_block + f->nblocks : -1;
+			expect = g + 1 < expect_end ? g + 1 : -1;
 			p += bs;
 			fresh = 1;
 		} else {
