@@ -139,11 +139,6 @@ const char *md5mb_kernel_name(void)
 	return kernel()->name;
 }
 
-unsigned md5mb_lanes(void)
-{
-	return kernel()->lanes;
-}
-
 void md5mb_init(struct md5mb_ctx *c)
 {
 	c->h[0] = 0x67452301u;
@@ -176,15 +171,7 @@ static void keep_tail(struct md5mb_ctx *c, const uint8_t *p, size_t n)
 
 void md5mb_update(struct md5mb_ctx *c, const void *data, size_t n)
 {
-	const uint8_t *p = data;
-	size_t t = fill(c, p, n), nb;
-
-	p += t;
-	n -= t;
-	nb = n / 64;
-	compress_one(c->h, p, nb);
-	c->nbytes += (uint64_t)nb * 64;
-	keep_tail(c, p + nb * 64, n - nb * 64);
+	md5mb_update_many(&c, &data, &n, 1);
 }
 
 void md5mb_final(struct md5mb_ctx *c, uint8_t out[16])

@@ -42,9 +42,8 @@ void md5mb_update_many(struct md5mb_ctx *const *c, const void *const *p,
 void md5mb_digest_many(const void *const *p, size_t len, uint8_t (*out)[16],
 		       unsigned n);
 
-/* The kernel in use ("scalar", "avx2", "avx512") and its lane count. */
+/* The kernel in use ("scalar", "avx2", "avx512"). */
 const char *md5mb_kernel_name(void);
-unsigned md5mb_lanes(void);
 /* Select a kernel by name; -1 if unknown or not supported by this CPU. */
 int md5mb_set_kernel(const char *name);
 
