@@ -189,7 +189,6 @@ static int same_entry(const struct isotree_entry *a, const struct isotree_entry 
 int rip_files_md5(const struct rip_files *f, size_t i, const struct isotree_entry *e,
 		  char out[33])
 {
-	static const char x[] = "0123456789abcdef";
 	const struct rip_filelane *l;
 	size_t k;
 
@@ -204,10 +203,6 @@ int rip_files_md5(const struct rip_files *f, size_t i, const struct isotree_entr
 	if (k == RIP_FILES_NONE || f->lanes[k].state != RIP_LANE_DONE)
 		return 0;
 	l = &f->lanes[k];
-	for (int j = 0; j < 16; j++) {
-		out[2 * j] = x[l->md5[j] >> 4];
-		out[2 * j + 1] = x[l->md5[j] & 15];
-	}
-	out[32] = '\0';
+	hash_hex(l->md5, 16, out);
 	return 1;
 }

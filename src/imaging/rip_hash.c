@@ -80,17 +80,6 @@ struct rip_hasher {
 	char mark_md5[RIP_MAX_MARKS][33];
 };
 
-static void hex_of(const unsigned char *md, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = x[md[i] >> 4];
-		out[2 * i + 1] = x[md[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* ---- the MD5 group ---- */
 
 /* Skip the empty extents; 1 when the file has none left. */
@@ -209,7 +198,7 @@ static void snapshot(struct rip_hasher *h, size_t i)
 	unsigned char md[16];
 
 	md5mb_final(&copy, md);
-	hex_of(md, 16, h->mark_md5[i]);
+	hash_hex(md, 16, h->mark_md5[i]);
 }
 
 static void md5_chunk(struct rip_hasher *h, const unsigned char *p, size_t len)
@@ -437,7 +426,7 @@ int rip_hasher_finish(struct rip_hasher *h, struct rip_digests *out,
 			unsigned char md[16];
 
 			md5mb_final(&h->g.image, md);
-			hex_of(md, 16, out->hex[0]);
+			hash_hex(md, 16, out->hex[0]);
 			out->mask |= HASH_MD5;
 		}
 	}
@@ -618,7 +607,7 @@ static int tag_at(int fd, uint32_t lba, int want, struct rip_tag *t, uint32_t *n
 	t->pos = pos;
 	t->start = start;
 	t->blocks = size;
-	hex_of((const unsigned char *)md5, 16, t->recorded);
+	hash_hex((const unsigned char *)md5, 16, t->recorded);
 	*next = nxt;
 	return 1;
 }

@@ -84,12 +84,22 @@ int hashset_final(struct hashset *hs, struct dv_error *err)
 			continue;
 		if (!EVP_DigestFinal_ex(hs->ctx[i], md, &n))
 			return dv_error_set(err, DV_ERR_FAIL, "cannot finish a digest");
-		for (unsigned j = 0; j < n; j++)
-			snprintf(hs->hex[i] + 2 * j, 3, "%02x", md[j]);
+		hash_hex(md, n, hs->hex[i]);
 		EVP_MD_CTX_free(hs->ctx[i]);
 		hs->ctx[i] = NULL;
 	}
 	return 0;
+}
+
+void hash_hex(const unsigned char *md, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = x[md[i] >> 4];
+		out[2 * i + 1] = x[md[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 const char *hashset_hex(const struct hashset *hs, enum hash_alg alg)

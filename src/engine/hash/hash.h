@@ -34,6 +34,9 @@ void hashset_release(struct hashset *hs);
 
 const char *hash_alg_name(enum hash_alg alg);   /* "md5", "sha256", ... */
 
+/* n bytes as 2n lowercase hex digits and a NUL in out. */
+void hash_hex(const unsigned char *md, size_t n, char *out);
+
 /* The hex digest of a whole file with one algorithm (hex: 129 bytes). */
 int hash_file(const char *path, enum hash_alg alg, char hex[HASH_HEX_MAX], struct dv_error *err);
 
